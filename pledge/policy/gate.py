@@ -1,0 +1,150 @@
+"""The gate: may this person's data be used for this purpose now?
+
+One answer for every use. It is derived from
+
+* the person's status (active, deactivated, erased),
+* the policy version each datum was collected under (C22: data is used under the
+  policy it was collected under; a use added later needs the person's yes),
+* the person's standing consents,
+* whether the purpose is still declared in the version in force.
+
+``allows`` answers for one person and says why when it refuses; ``reachable_q``
+is the same rule as a query, for choosing recipients in bulk. The property tests
+in ``tests/test_gate_properties.py`` hold the two to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from .models import ConsentState, PolicyVersion
+
+ACTIVE, DEACTIVATED, ERASED = "active", "deactivated", "erased"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+class GateRefused(PermissionError):
+    """A use of personal data that the policy does not allow; ``reason`` says why."""
+
+    def __init__(self, purpose: str, reason: str):
+        self.purpose = purpose
+        self.reason = reason
+        super().__init__(f"{purpose}: {reason}")
+
+
+ALLOW = Decision(True, "allowed")
+
+
+def _declares(version_data: dict[str, Any], purpose: str, categories: set[str]) -> bool:
+    declared = version_data["purposes"].get(purpose)
+    return declared is not None and categories <= set(declared["categories"])
+
+
+def versions_declaring(purpose: str, categories: set[str]) -> list[int]:
+    """Ids of the versions under which data collected may serve this purpose."""
+    return [
+        pk
+        for pk, data in PolicyVersion.objects.values_list("pk", "declaration")
+        if _declares(data, purpose, categories)
+    ]
+
+
+def _current() -> PolicyVersion:
+    version = PolicyVersion.objects.current()
+    if version is None:
+        from .versions import NoPolicyPublished
+
+        raise NoPolicyPublished()
+    return version
+
+
+def allows(
+    person: Any,
+    purpose: str,
+    *,
+    scope: str = "",
+    collected_under: PolicyVersion | None = None,
+) -> Decision:
+    """Answer for one person. ``collected_under`` is the version of the datum used,
+    by default the version the person's record was collected under."""
+    current = _current()
+    declared = current.purpose(purpose)
+    if declared is None:
+        return Decision(False, f"purpose {purpose!r} is not declared in the policy in force")
+    status = getattr(person, "status", ACTIVE)
+    if status == ERASED:
+        return Decision(False, "the person's data is erased")
+    if status == DEACTIVATED and declared["basis"] != "legal":
+        return Decision(False, "the person deactivated their account")
+    if (
+        declared["contact"]
+        and not declared["transactional"]
+        and getattr(person, "contact_opt_out_at", None) is not None
+    ):
+        return Decision(False, "the person opted out of all communication")
+    if declared["basis"] == "legal":
+        return ALLOW
+    version = collected_under or getattr(person, "collected_under", None)
+    state = ConsentState.objects.filter(person=person, purpose=purpose, scope=scope).first()
+    if declared["basis"] == "consent":
+        if state is None:
+            return Decision(False, "no consent was given for this purpose")
+        if not state.granted:
+            return Decision(False, f"consent was withdrawn on {state.since:%Y-%m-%d}")
+        return ALLOW
+    # A service use: the person's explicit answer wins; without one it is allowed if
+    # the datum's version declared it, else it is a new use that needs a yes (C22).
+    if state is not None:
+        if state.granted:
+            return ALLOW
+        return Decision(False, f"the person objected to this use on {state.since:%Y-%m-%d}")
+    if version is not None and _declares(version.declaration, purpose, set(declared["categories"])):
+        return ALLOW
+    return Decision(False, "a new use of data collected under an earlier policy, not accepted")
+
+
+def require(person: Any, purpose: str, **kwargs: Any) -> None:
+    """Raise GateRefused unless the use is allowed."""
+    decision = allows(person, purpose, **kwargs)
+    if not decision:
+        raise GateRefused(purpose, decision.reason)
+
+
+def reachable_q(purpose: str, *, scope: str = "") -> Q:
+    """The gate as a filter on the person model: who may be used for ``purpose``.
+
+    Uses the person's own record version (``collected_under``); per-datum versions
+    are checked with ``allows`` where a single datum is used.
+    """
+    current = _current()
+    declared = current.purpose(purpose)
+    if declared is None:
+        return Q(pk__in=[])
+    if declared["basis"] == "legal":
+        return ~Q(status=ERASED)
+    q = Q(status=ACTIVE)
+    if declared["contact"] and not declared["transactional"]:
+        q &= Q(contact_opt_out_at__isnull=True)
+    granted = Exists(
+        ConsentState.objects.filter(
+            person=OuterRef("pk"), purpose=purpose, scope=scope, granted=True
+        )
+    )
+    if declared["basis"] == "consent":
+        return q & granted
+    any_state = Exists(
+        ConsentState.objects.filter(person=OuterRef("pk"), purpose=purpose, scope=scope)
+    )
+    declaring = versions_declaring(purpose, set(declared["categories"]))
+    return q & (granted | (Q(collected_under__in=declaring) & ~any_state))

@@ -1,0 +1,162 @@
+"""Policy versions, consents and the audit trail.
+
+``policy`` is the core every other app imports; it imports none of them. It refers
+to the person only through ``settings.AUTH_USER_MODEL``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from .declaration import Declaration
+
+
+class Immutable(models.Model):
+    """A row that is written once and never changed or deleted by the application."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError(f"{type(self).__name__} rows are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRowError(f"{type(self).__name__} rows are never deleted")
+
+
+class ImmutableRowError(RuntimeError):
+    pass
+
+
+class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
+    def current(self) -> PolicyVersion | None:
+        return self.order_by("-number").first()
+
+
+class PolicyVersion(Immutable):
+    """One published state of the declaration. Every personal datum points at one.
+
+    Immutable: the data collected under a version is used according to that version
+    (C22), so the version must never change after the fact.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField()
+    published_by = models.CharField(max_length=150, blank=True)
+    digest = models.CharField(max_length=64, db_index=True)
+    declaration = models.JSONField()
+    changes = models.JSONField(default=dict)
+    material = models.BooleanField(default=False)
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} ({self.published_at:%Y-%m-%d})"
+
+    @property
+    def as_declaration(self) -> Declaration:
+        return Declaration(data=self.declaration, source=f"version {self.number}")
+
+    def purpose(self, key: str) -> dict[str, Any] | None:
+        return self.declaration["purposes"].get(key)
+
+
+class Consent(Immutable):
+    """One grant or withdrawal of consent, as it happened. Append-only history.
+
+    ``scope`` narrows a purpose where it has several lists (a product's updates).
+    """
+
+    class Via(models.TextChoices):
+        FORM = "form", "a form on the site"
+        LINK = "link", "a link in a mail"
+        ONE_CLICK = "one_click", "one-click unsubscribe"
+        MAIL = "mail", "a mail to us"
+        STAFF = "staff", "staff, on the person's request"
+        SYSTEM = "system", "the system (bounce, complaint, deactivation)"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(max_length=64)
+    scope = models.CharField(max_length=64, blank=True, default="")
+    granted = models.BooleanField()
+    at = models.DateTimeField()
+    via = models.CharField(max_length=16, choices=Via.choices)
+    collection_point = models.CharField(max_length=64)
+    site = models.CharField(max_length=64, blank=True)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["person", "purpose", "scope"])]
+
+    def __str__(self) -> str:
+        verb = "granted" if self.granted else "withdrew"
+        return f"#{self.person_id} {verb} {self.purpose} {self.at:%Y-%m-%d}"
+
+
+class ConsentState(models.Model):
+    """The standing answer per person, purpose and scope: the latest Consent row.
+
+    Kept by ``record_consent`` in the same transaction as the history row, so the
+    reachable-people query is one indexed EXISTS.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_states"
+    )
+    purpose = models.CharField(max_length=64)
+    scope = models.CharField(max_length=64, blank=True, default="")
+    granted = models.BooleanField()
+    since = models.DateTimeField()
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    latest = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose", "scope"], name="one_consent_state_per_purpose"
+            )
+        ]
+        indexes = [models.Index(fields=["purpose", "scope", "granted"])]
+
+    def __str__(self) -> str:
+        return f"#{self.person_id} {self.purpose}: {'yes' if self.granted else 'no'}"
+
+
+class AuditEvent(Immutable):
+    """Who did or saw what to whose data, when and why. Append-only (C20, C12).
+
+    ``subject_id`` is the person's id as a plain number, not a foreign key, so the
+    trail of what was done outlives an erasure without naming anyone.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    subject_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    categories = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"

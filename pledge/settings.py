@@ -1,0 +1,252 @@
+"""Pledge settings, read from the environment.
+
+The embedded default (no variable set) runs the demo on SQLite under ``var/``.
+``PLEDGE_ENV=production`` switches to production: secrets must be given, placeholders
+are refused, and ``manage.py check --deploy`` passes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(os.environ.get("PLEDGE_ENV_FILE", BASE_DIR / ".env"))
+
+PLACEHOLDERS = {"", "change-me", "changeme", "secret", "insecure"}
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def envint(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def envsecret(name: str, demo_value: str) -> str:
+    """A secret: the demo value in the embedded default, mandatory in production."""
+    raw = os.environ.get(name)
+    if PRODUCTION:
+        if raw is None or raw.strip().lower() in PLACEHOLDERS or len(raw) < 32:
+            raise ImproperlyConfigured(
+                f"{name} must be set to a real secret of at least 32 characters in production"
+            )
+        return raw
+    return raw or demo_value
+
+
+PLEDGE_ENV = os.environ.get("PLEDGE_ENV", "demo")
+if PLEDGE_ENV not in {"demo", "production"}:
+    raise ImproperlyConfigured(f"PLEDGE_ENV must be demo or production, not {PLEDGE_ENV!r}")
+PRODUCTION = PLEDGE_ENV == "production"
+
+VAR_DIR = Path(os.environ.get("PLEDGE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DEBUG = envbool("PLEDGE_DEBUG", not PRODUCTION)
+SECRET_KEY = envsecret(
+    "PLEDGE_SECRET_KEY", "demo-only-secret-key-never-use-in-production-0123456789"
+)
+# Field encryption keys (Fernet, urlsafe base64 of 32 bytes), newest first: rotation adds one in front.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "PLEDGE_FIELD_ENCRYPTION_KEYS",
+    default=[] if PRODUCTION else ["u0sI1dE2Sx-Lh9Yqf3b8Q6kY1v5o7cXw2gN4pR0tZ8M="],
+)
+if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("PLEDGE_FIELD_ENCRYPTION_KEYS must be set in production")
+
+# The policy declaration that drives the statement and the gate.
+POLICY_DECLARATION = Path(
+    os.environ.get("PLEDGE_DECLARATION", BASE_DIR / "declarations" / "claxton.yaml")
+)
+
+ALLOWED_HOSTS = env.list(
+    "PLEDGE_ALLOWED_HOSTS",
+    default=[] if PRODUCTION else [".localhost", "127.0.0.1", "localhost", "testserver"],
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "pledge.policy",
+    "pledge.people",
+    "pledge.mail",
+    "pledge.rights",
+    "pledge.staff",
+    "pledge.site",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "pledge.site.middleware.SiteMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pledge.urls"
+WSGI_APPLICATION = "pledge.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "pledge" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "pledge.site.context.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pledge.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the site, the worker and the mail listener share one file; a busy
+    # writer makes others wait instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.Person"
+AUTHENTICATION_BACKENDS = ["pledge.people.backends.EmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "people:account"
+LOGOUT_REDIRECT_URL = "site:home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# C5: the session cookie lives until the browser closes: no Max-Age, no Expires.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 60 * 60 * 12  # server-side limit of an idle session
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_AGE = 60 * 60 * 24 * 365  # declared in the policy's cookie table
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://pledge_cache")}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Mail: every message leaves through the outbox; the worker speaks SMTP to this host.
+SMTP_HOST = os.environ.get("PLEDGE_SMTP_HOST", "127.0.0.1")
+SMTP_PORT = envint("PLEDGE_SMTP_PORT", 1025)
+SMTP_USER = os.environ.get("PLEDGE_SMTP_USER", "")
+SMTP_PASSWORD = os.environ.get("PLEDGE_SMTP_PASSWORD", "")
+SMTP_STARTTLS = envbool("PLEDGE_SMTP_STARTTLS", PRODUCTION)
+SMTP_TIMEOUT = envint("PLEDGE_SMTP_TIMEOUT", 30)
+MAIL_CATCHER_DIR = VAR_DIR / "mail"
+# Base URL used in links inside mail when no request is at hand.
+PUBLIC_SCHEME = os.environ.get("PLEDGE_PUBLIC_SCHEME", "https" if PRODUCTION else "http")
+PUBLIC_PORT = os.environ.get("PLEDGE_PUBLIC_PORT", "" if PRODUCTION else "8000")
+
+# Rate limits: attempts per window, keyed by a keyed hash of the account or email.
+RATE_LIMIT_WINDOW = envint("PLEDGE_RATE_LIMIT_WINDOW", 15 * 60)
+RATE_LIMIT_LOGIN = envint("PLEDGE_RATE_LIMIT_LOGIN", 5)
+RATE_LIMIT_REGISTER = envint("PLEDGE_RATE_LIMIT_REGISTER", 5)
+RATE_LIMIT_RESET = envint("PLEDGE_RATE_LIMIT_RESET", 3)
+
+# C6: no third-party script, style, frame or image; nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if PRODUCTION:
+    # C20: sensitive data only over TLS.
+    SECURE_SSL_REDIRECT = envbool("PLEDGE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("PLEDGE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
