@@ -250,3 +250,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The domain of Message-IDs and of the VERP return path.
+MAIL_DOMAIN = os.environ.get("PLEDGE_MAIL_DOMAIN", "claxton.localhost")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "PLEDGE_FROM_EMAIL", "ContactGenie <no-reply@claxton.localhost>"
+)

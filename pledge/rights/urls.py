@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "rights"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("<str:token>/", views.manage, name="manage"),
+]

@@ -1,0 +1,68 @@
+"""The outbox: every mail Pledge sends is a row here first."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pledge.policy.registry import personal_data
+
+
+@personal_data(
+    subject="person",
+    point="registration",
+    fields={
+        "to_address": "user.contact.email",
+        "to_name": "user.name",
+        "body_text": "user.contact.email",
+        "body_html": "user.contact.email",
+    },
+    version_field=None,
+)
+class OutboundMessage(models.Model):
+    """One message to one person, written in the transaction of the event that caused it.
+
+    The worker re-checks the gate when it sends (C9, C10, C22): a row queued while
+    allowed is refused if consent is withdrawn or the person deactivated meanwhile.
+    ``message_id`` is fixed at creation, so a resend after a crash repeats it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENDING = "sending", "being sent"
+        SENT = "sent", "sent"
+        REFUSED = "refused", "refused by the gate"
+        FAILED = "failed", "failed permanently"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    purpose = models.CharField(max_length=64)
+    scope = models.CharField(max_length=64, blank=True)
+    site = models.CharField(max_length=64)
+    template = models.CharField(max_length=100)
+    to_address = models.EmailField(max_length=254)
+    to_name = models.CharField(max_length=150, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, unique=True)
+    token = models.CharField(max_length=32, unique=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} to #{self.person_id}: {self.subject}"
