@@ -20,9 +20,10 @@ def record_audit(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Write one audit row. Call it inside the action's own transaction."""
+    # The actor is named by account number only: the trail outlives erasures (C20).
     label = ""
     if actor is not None and getattr(actor, "pk", None) is not None:
-        label = actor.get_username()
+        label = f"#{actor.pk}"
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=actor if label else None,

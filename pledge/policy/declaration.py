@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from fideslang import DEFAULT_TAXONOMY
 
+from .statement import placeholder_errors
+
 BASES = ("service", "consent", "legal")
 COOKIE_KINDS = ("session", "persistent")
 SECTION_TABLES = (
@@ -363,6 +365,9 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         table = section.get("table")
         if table is not None and table not in SECTION_TABLES:
             c.fail(f"unknown table {table!r}; one of {', '.join(SECTION_TABLES)}", table.line)
+        text = section.get("text") or ""
+        for problem in placeholder_errors(text, raw):
+            c.fail(f"section {key!r}: {problem}", getattr(text, "line", section.line))
         for clause in c.strings(section, "clauses", required=False):
             if not re.fullmatch(r"C([1-9]|1[0-9]|2[0-3])", clause):
                 c.fail(f"unknown clause {clause!r}", clause.line)

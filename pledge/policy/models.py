@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from .declaration import Declaration
+from .registry import not_personal
 
 
 class Immutable(models.Model):
@@ -133,6 +134,7 @@ class ConsentState(models.Model):
         return f"#{self.person_id} {self.purpose}: {'yes' if self.granted else 'no'}"
 
 
+@not_personal(subject_id="an account number, which names no one once the account is erased")
 class AuditEvent(Immutable):
     """Who did or saw what to whose data, when and why. Append-only (C20, C12).
 

@@ -32,6 +32,8 @@ class PersonalModel:
         fields and keep the rest (``anonymise``), or ``keep`` (named by a retention rule).
     retention: the declaration's retention rule that explains ``anonymise``/``keep``.
     version_field: the field holding the policy version the row was collected under.
+    rows: for models that cannot name their person by a path (Django's sessions,
+        the admin's log), a function person -> queryset of the rows about them.
     """
 
     model: type
@@ -43,6 +45,16 @@ class PersonalModel:
     retention: str = ""
     version_field: str | None = "collected_under"
     anonymised: dict[str, Any] = field(default_factory=dict)
+    rows: Callable[[Any], Any] | None = None
+
+    def rows_about(self, person: Any) -> Any:
+        """The rows of this model about ``person``."""
+        if self.rows is not None:
+            return self.rows(person)
+        manager = self.model._default_manager  # type: ignore[attr-defined]
+        if self.subject == "":
+            return manager.filter(pk=person.pk)
+        return manager.filter(**{self.subject: person})
 
     @property
     def label(self) -> str:
@@ -63,6 +75,7 @@ def personal_data(
     retention: str = "",
     version_field: str | None = "collected_under",
     anonymised: dict[str, Any] | None = None,
+    rows: Callable[[Any], Any] | None = None,
 ) -> Callable[[type[M]], type[M]]:
     """Class decorator declaring a model's personal fields and their categories."""
 
@@ -82,6 +95,7 @@ def personal_data(
             retention=retention,
             version_field=version_field,
             anonymised=anonymised or {},
+            rows=rows,
         )
         return model
 

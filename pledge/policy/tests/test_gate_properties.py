@@ -1,0 +1,182 @@
+"""Property tests: over random histories, no refused use is ever allowed (C9, C22).
+
+The invariants below are written from the statement, from the history of what
+happened, not from the gate's own state, so they check the gate rather than
+restate it. They also hold ``reachable_for`` (the bulk query) to ``allows``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pledge.people.models import Person
+from pledge.policy import gate
+from pledge.policy.consent import record_consent
+from pledge.policy.declaration import Declaration
+from pledge.policy.loaded import configured_declaration
+from pledge.policy.models import PolicyVersion
+from pledge.policy.versions import publish_version
+
+PURPOSES = [
+    "newsletter",
+    "service_interest",
+    "billing",
+    "account",
+    "policy_notices",
+    "loyalty",
+    "legal_records",
+]
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("register")),
+        st.tuples(
+            st.sampled_from(["grant", "withdraw"]), st.integers(0, 5), st.sampled_from(PURPOSES)
+        ),
+        st.tuples(st.sampled_from(["deactivate", "erase", "opt_out_all"]), st.integers(0, 5)),
+        st.tuples(
+            st.just("publish"),
+            st.sampled_from(["add_loyalty", "drop_loyalty", "widen_billing", "narrow_billing"]),
+        ),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+class Model:
+    """What happened, in the statement's terms."""
+
+    def __init__(self) -> None:
+        self.data = copy.deepcopy(configured_declaration().data)
+        self.people: list[Person] = []
+        self.registered_under: dict[int, dict] = {}
+        self.last_answer: dict[tuple[int, str], bool] = {}
+        self.status: dict[int, str] = {}
+        self.opted_out: set[int] = set()
+
+    def publish(self, change: str) -> None:
+        data = copy.deepcopy(self.data)
+        loyalty = {
+            "label": "Loyalty",
+            "description": "Loyalty rewards",
+            "use": "marketing.communications.email",
+            "basis": "service",
+            "contact": True,
+            "transactional": False,
+            "categories": ["user.name", "user.contact.email"],
+        }
+        if change == "add_loyalty":
+            data["purposes"]["loyalty"] = loyalty
+        elif change == "drop_loyalty":
+            data["purposes"].pop("loyalty", None)
+        elif change == "widen_billing":
+            cats = data["purposes"]["billing"]["categories"]
+            if "user.contact.phone_number" not in cats:
+                cats.append("user.contact.phone_number")
+        else:
+            cats = data["purposes"]["billing"]["categories"]
+            if "user.contact.phone_number" in cats:
+                cats.remove("user.contact.phone_number")
+        publish_version(Declaration(data=data, source="property"))
+        self.data = data
+
+    def may(self, person: Person, purpose: str) -> bool:
+        """The statement's answer, from history alone."""
+        declared = self.data["purposes"].get(purpose)
+        if declared is None:
+            return False
+        status = self.status[person.pk]
+        if status == "erased":
+            return False
+        if declared["basis"] == "legal":
+            return True
+        if status == "deactivated":
+            return False
+        if declared["contact"] and not declared["transactional"] and person.pk in self.opted_out:
+            return False
+        answer = self.last_answer.get((person.pk, purpose))
+        if declared["basis"] == "consent":
+            return answer is True
+        if answer is not None:
+            return answer
+        at_collection = self.registered_under[person.pk]["purposes"].get(purpose)
+        return at_collection is not None and set(declared["categories"]) <= set(
+            at_collection["categories"]
+        )
+
+
+def apply(model: Model, op: tuple) -> None:
+    kind = op[0]
+    if kind == "register":
+        n = len(model.people)
+        person = Person.objects.create_user(f"p{n}@example.com", "pw-not-used-here", name=f"P {n}")
+        model.people.append(person)
+        model.registered_under[person.pk] = copy.deepcopy(model.data)
+        model.status[person.pk] = "active"
+        return
+    if kind == "publish":
+        model.publish(op[1])
+        return
+    if not model.people:
+        return
+    person = model.people[op[1] % len(model.people)]
+    if kind in ("grant", "withdraw"):
+        purpose = op[2]
+        if purpose not in model.data["purposes"]:
+            with pytest.raises(gate.GateRefused):
+                record_consent(
+                    person, purpose, granted=True, via="form", collection_point="mailing_lists"
+                )
+            return
+        record_consent(
+            person, purpose, granted=kind == "grant", via="form", collection_point="mailing_lists"
+        )
+        model.last_answer[(person.pk, purpose)] = kind == "grant"
+    elif kind == "opt_out_all":
+        person.contact_opt_out_at = timezone.now()
+        person.save(update_fields=["contact_opt_out_at"])
+        model.opted_out.add(person.pk)
+    else:
+        person.status = {"deactivate": "deactivated", "erase": "erased"}[kind]
+        if model.status[person.pk] == "erased":
+            person.status = "erased"  # erasure is final
+        person.save(update_fields=["status"])
+        model.status[person.pk] = person.status
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(history=ops)
+def test_no_refused_use_is_ever_allowed(history):
+    with transaction.atomic():
+        publish_version(configured_declaration())
+        model = Model()
+        apply(model, ("register",))
+        for op in history:
+            apply(model, op)
+        for person in model.people:
+            person.refresh_from_db()
+            for purpose in PURPOSES:
+                decision = gate.allows(person, purpose)
+                assert decision.allowed == model.may(person, purpose), (
+                    person.pk,
+                    purpose,
+                    decision,
+                )
+                if not decision:
+                    assert decision.reason
+        for purpose in PURPOSES:
+            reachable = set(Person.objects.reachable_for(purpose).values_list("pk", flat=True))
+            allowed = {p.pk for p in model.people if gate.allows(p, purpose)}
+            assert reachable == allowed, purpose
+        transaction.set_rollback(True)
+    assert PolicyVersion.objects.count() == 0
