@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,3 +38,38 @@ def make_person(policy: PolicyVersion) -> Callable[..., Any]:
         )
 
     return make
+
+
+@pytest.fixture
+def smtp_sink(settings: Any) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free 127.0.0.1 port, for one test.
+
+    Settings point the outbox worker at it (SMTP_HOST, SMTP_PORT; no STARTTLS, no
+    login), so mail goes over a real SMTP conversation: enqueue with
+    ``pledge.mail.outbox.enqueue``, then deliver with
+    ``pledge.mail.delivery.deliver_due()``, which returns when the server has
+    answered every message. Yields a ``pledge.mail.catcher.Sink``:
+
+    * ``sink.messages``: the accepted messages, in order, each a ``Received`` with
+      ``message`` (an ``email.message.EmailMessage``: ``message["Subject"]``,
+      ``message.get_body(("plain",)).get_content()``), the envelope's
+      ``mail_from`` and ``rcpt_tos``, and the raw ``data``;
+    * ``sink.refused``: messages whose DATA got a scripted refusal;
+    * ``sink.answer_next("451 4.3.0 Try again later", at="DATA")``: answer the next
+      DATA (or ``at="RCPT"``) with that reply instead of accepting; queue several
+      to script a sequence;
+    * ``sink.host``, ``sink.port``: where it listens.
+
+    The server is stopped after the test.
+    """
+    from pledge.mail.catcher import Sink, start_server
+
+    sink = Sink()
+    controller = start_server(sink, host="127.0.0.1", port=0)
+    sink.host, sink.port = "127.0.0.1", controller.port
+    settings.SMTP_HOST, settings.SMTP_PORT = sink.host, sink.port
+    settings.SMTP_STARTTLS, settings.SMTP_USER = False, ""
+    try:
+        yield sink
+    finally:
+        controller.stop()

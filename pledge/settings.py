@@ -83,6 +83,8 @@ ALLOWED_HOSTS = env.list(
 )
 
 INSTALLED_APPS = [
+    # Before the admin, so its templates (admin/base_site.html, ...) override the admin's.
+    "pledge.staff",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -93,7 +95,6 @@ INSTALLED_APPS = [
     "pledge.people",
     "pledge.mail",
     "pledge.rights",
-    "pledge.staff",
     "pledge.site",
 ]
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pledge.site.context.site",
+                "pledge.policy.context.notice",
             ],
         },
     },
@@ -182,6 +184,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "pledge" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -201,7 +204,19 @@ SMTP_USER = os.environ.get("PLEDGE_SMTP_USER", "")
 SMTP_PASSWORD = os.environ.get("PLEDGE_SMTP_PASSWORD", "")
 SMTP_STARTTLS = envbool("PLEDGE_SMTP_STARTTLS", PRODUCTION)
 SMTP_TIMEOUT = envint("PLEDGE_SMTP_TIMEOUT", 30)
+# A CA bundle to verify the relay's STARTTLS certificate by; empty: the system's CAs.
+SMTP_CA_FILE = os.environ.get("PLEDGE_SMTP_CA_FILE", "")
 MAIL_CATCHER_DIR = VAR_DIR / "mail"
+# The demo's mail catcher listens where the worker sends by default.
+MAIL_CATCHER_HOST = os.environ.get("PLEDGE_MAIL_CATCHER_HOST", "127.0.0.1")
+MAIL_CATCHER_PORT = envint("PLEDGE_MAIL_CATCHER_PORT", 1025)
+# Delivery: rows claimed per pass, how long a claim holds before another worker may
+# take the row over, and the retry schedule for temporary failures (doubling, capped).
+MAIL_BATCH_SIZE = envint("PLEDGE_MAIL_BATCH_SIZE", 50)
+MAIL_LEASE_SECONDS = envint("PLEDGE_MAIL_LEASE_SECONDS", 300)
+MAIL_RETRY_BASE_SECONDS = envint("PLEDGE_MAIL_RETRY_BASE_SECONDS", 60)
+MAIL_RETRY_MAX_SECONDS = envint("PLEDGE_MAIL_RETRY_MAX_SECONDS", 6 * 60 * 60)
+MAIL_MAX_ATTEMPTS = envint("PLEDGE_MAIL_MAX_ATTEMPTS", 12)
 # Base URL used in links inside mail when no request is at hand.
 PUBLIC_SCHEME = os.environ.get("PLEDGE_PUBLIC_SCHEME", "https" if PRODUCTION else "http")
 PUBLIC_PORT = os.environ.get("PLEDGE_PUBLIC_PORT", "" if PRODUCTION else "8000")
@@ -256,3 +271,9 @@ MAIL_DOMAIN = os.environ.get("PLEDGE_MAIL_DOMAIN", "claxton.localhost")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "PLEDGE_FROM_EMAIL", "ContactGenie <no-reply@claxton.localhost>"
 )
+# Outbound mail says From: "<the site's name>" <this address>.
+MAIL_FROM_ADDRESS = os.environ.get(
+    "PLEDGE_MAIL_FROM_ADDRESS", DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip()
+)
+# The name the worker gives in EHLO; the sending domain unless the relay wants another.
+SMTP_HELO_NAME = os.environ.get("PLEDGE_SMTP_HELO_NAME", MAIL_DOMAIN)

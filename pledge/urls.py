@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,3 +9,7 @@ urlpatterns = [
     path("my-data/", include("pledge.rights.urls")),
     path("staff/", admin.site.urls),
 ]
+
+if settings.PLEDGE_ENV == "demo":
+    # The demo's mail reader: the messages the mail catcher caught.
+    urlpatterns.append(path("dev/mail/", include("pledge.mail.urls")))

@@ -1,11 +1,11 @@
-"""The outbox: every mail Pledge sends is a row here first."""
+"""The outbox: every mail Pledge sends is a row here first, with its history."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from pledge.policy.registry import personal_data
+from pledge.policy.registry import not_personal, personal_data
 
 
 @personal_data(
@@ -14,17 +14,24 @@ from pledge.policy.registry import personal_data
     fields={
         "to_address": "user.contact.email",
         "to_name": "user.name",
+        "subject": "user.name",
         "body_text": "user.contact.email",
         "body_html": "user.contact.email",
+        # A server's refusal often quotes the recipient's address.
+        "last_error": "user.contact.email",
     },
     version_field=None,
 )
+@not_personal(message_id="a random identifier that we make; it names no one")
 class OutboundMessage(models.Model):
     """One message to one person, written in the transaction of the event that caused it.
 
     The worker re-checks the gate when it sends (C9, C10, C22): a row queued while
     allowed is refused if consent is withdrawn or the person deactivated meanwhile.
     ``message_id`` is fixed at creation, so a resend after a crash repeats it.
+    ``token`` names the message in its bounce address (VERP). While a worker sends
+    the row it holds a lease (``leased_by`` until ``lease_until``); an expired lease
+    lets another worker take the row over. ``attempts`` counts claims.
     """
 
     class Status(models.TextChoices):
@@ -66,3 +73,37 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} to #{self.person_id}: {self.subject}"
+
+
+@personal_data(
+    subject="message__person",
+    point="registration",
+    # A server's reply, kept as the detail of a failure, often quotes the address.
+    fields={"detail": "user.contact.email"},
+    version_field=None,
+)
+class MessageEvent(models.Model):
+    """One step in a message's life: queued, refused, sent, deferred or failed.
+
+    The history staff read to answer "did this person get that mail, and if not,
+    why?": each attempt with its time and the server's or the gate's answer.
+    """
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", "queued"
+        REFUSED = "refused", "refused by the gate"
+        SENT = "sent", "accepted by the mail server"
+        DEFERRED = "deferred", "failed for now, to be retried"
+        FAILED = "failed", "failed permanently"
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField()
+    attempt = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pledge.policy import gate
 from pledge.policy.collect import stamp
-from pledge.policy.registry import personal_data
+from pledge.policy.registry import not_personal, personal_data
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -40,6 +40,7 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
         return self.create_user(email, password, point="staff", **extra)
 
 
+@not_personal(email_verified_at="the date the address was confirmed; it holds no address")
 @personal_data(
     subject="",
     point="registration",
@@ -47,17 +48,20 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
         "name": "user.name",
         "email": "user.contact.email",
         "password": "user.authorization.password",
+        "pending_email": "user.contact.email",
     },
     correctable=("name", "email"),
     erasure="anonymise",
     retention="erased_account",
-    anonymised={"name": "", "email": None},
+    anonymised={"name": "", "email": None, "pending_email": ""},
 )
 class Person(AbstractBaseUser, PermissionsMixin):
     """Anyone with data on the sites: registered by themselves, by an order, or staff.
 
     ``collected_under`` is the policy version in force when the record was made;
     the gate uses it to tell a declared use from a new one (C22).
+    ``pending_email`` is a new address the person asked for and has not yet
+    confirmed: ``email`` changes only when the link sent there is followed.
     """
 
     class Status(models.TextChoices):
@@ -69,6 +73,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(max_length=150, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    pending_email = models.EmailField(max_length=254, blank=True, default="")
     contact_opt_out_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)

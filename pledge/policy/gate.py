@@ -95,6 +95,14 @@ def allows(
         return Decision(False, "the person opted out of all communication")
     if declared["basis"] == "legal":
         return ALLOW
+    if (
+        declared["contact"]
+        and not declared["transactional"]
+        and getattr(person, "email_verified_at", True) is None
+    ):
+        # C2: contact goes to a verified address only; until then, only the mails
+        # the person's own action asked for (the verification itself).
+        return Decision(False, "the email address is not verified")
     version = collected_under or getattr(person, "collected_under", None)
     state = ConsentState.objects.filter(person=person, purpose=purpose, scope=scope).first()
     if declared["basis"] == "consent":
@@ -135,7 +143,7 @@ def reachable_q(purpose: str, *, scope: str = "") -> Q:
         return ~Q(status=ERASED)
     q = Q(status=ACTIVE)
     if declared["contact"] and not declared["transactional"]:
-        q &= Q(contact_opt_out_at__isnull=True)
+        q &= Q(contact_opt_out_at__isnull=True, email_verified_at__isnull=False)
     granted = Exists(
         ConsentState.objects.filter(
             person=OuterRef("pk"), purpose=purpose, scope=scope, granted=True

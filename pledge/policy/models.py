@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from .declaration import Declaration
-from .registry import not_personal
+from .registry import not_personal, personal_data
 
 
 class Immutable(models.Model):
@@ -70,6 +70,12 @@ class PolicyVersion(Immutable):
         return self.declaration["purposes"].get(key)
 
 
+@personal_data(
+    subject="person",
+    point="mailing_lists",
+    fields={"purpose": "user.privacy_preferences", "granted": "user.privacy_preferences"},
+    version_field="policy_version",
+)
 class Consent(Immutable):
     """One grant or withdrawal of consent, as it happened. Append-only history.
 
@@ -105,6 +111,12 @@ class Consent(Immutable):
         return f"#{self.person_id} {verb} {self.purpose} {self.at:%Y-%m-%d}"
 
 
+@personal_data(
+    subject="person",
+    point="mailing_lists",
+    fields={"purpose": "user.privacy_preferences", "granted": "user.privacy_preferences"},
+    version_field="policy_version",
+)
 class ConsentState(models.Model):
     """The standing answer per person, purpose and scope: the latest Consent row.
 

@@ -182,3 +182,12 @@ def test_require_raises_with_the_reason(make_person):
         gate.require(person, "newsletter")
 
     assert str(caught.value) == "newsletter: no consent was given for this purpose"
+
+
+def test_contact_waits_for_a_verified_address(make_person):
+    person = make_person(email_verified_at=None)
+    grant(person, "newsletter")
+
+    assert gate.allows(person, "newsletter").reason == "the email address is not verified"
+    assert gate.allows(person, "account").allowed is True
+    assert list(Person.objects.reachable_for("newsletter")) == []

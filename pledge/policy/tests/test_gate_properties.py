@@ -35,7 +35,7 @@ PURPOSES = [
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("register")),
+        st.tuples(st.sampled_from(["register", "register_unverified"])),
         st.tuples(
             st.sampled_from(["grant", "withdraw"]), st.integers(0, 5), st.sampled_from(PURPOSES)
         ),
@@ -60,6 +60,7 @@ class Model:
         self.last_answer: dict[tuple[int, str], bool] = {}
         self.status: dict[int, str] = {}
         self.opted_out: set[int] = set()
+        self.unverified: set[int] = set()
 
     def publish(self, change: str) -> None:
         data = copy.deepcopy(self.data)
@@ -99,8 +100,9 @@ class Model:
             return True
         if status == "deactivated":
             return False
-        if declared["contact"] and not declared["transactional"] and person.pk in self.opted_out:
-            return False
+        if declared["contact"] and not declared["transactional"]:
+            if person.pk in self.opted_out or person.pk in self.unverified:
+                return False
         answer = self.last_answer.get((person.pk, purpose))
         if declared["basis"] == "consent":
             return answer is True
@@ -114,9 +116,14 @@ class Model:
 
 def apply(model: Model, op: tuple) -> None:
     kind = op[0]
-    if kind == "register":
+    if kind in ("register", "register_unverified"):
         n = len(model.people)
-        person = Person.objects.create_user(f"p{n}@example.com", "pw-not-used-here", name=f"P {n}")
+        verified = None if kind == "register_unverified" else timezone.now()
+        person = Person.objects.create_user(
+            f"p{n}@example.com", "pw-not-used-here", name=f"P {n}", email_verified_at=verified
+        )
+        if verified is None:
+            model.unverified.add(person.pk)
         model.people.append(person)
         model.registered_under[person.pk] = copy.deepcopy(model.data)
         model.status[person.pk] = "active"

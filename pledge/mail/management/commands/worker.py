@@ -1,0 +1,73 @@
+"""``pledge worker``: deliver the outbox, until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+
+from pledge.mail.delivery import default_worker_id, deliver_due
+
+logger = logging.getLogger("pledge.mail.worker")
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver due outbox messages in a loop (one log line per message). "
+        "SIGTERM or SIGINT finishes the message in hand, then exits."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="run one pass and exit")
+        parser.add_argument(
+            "--idle", type=float, default=1.0, help="seconds to sleep when nothing is due"
+        )
+        parser.add_argument("--batch", type=int, default=None, help="messages claimed per pass")
+        parser.add_argument("--worker-id", default="", help="name in leases (host:pid)")
+
+    def handle(
+        self, *args: Any, once: bool, idle: float, batch: int | None, worker_id: str, **options: Any
+    ) -> None:
+        worker_id = worker_id or default_worker_id()
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: Any) -> None:
+            # Only set the flag: the message in hand is finished before the loop ends.
+            stop.set()
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            logger.info("worker %s: delivering", worker_id)
+            while not stop.is_set():
+                # A long-running process: drop a broken or expired database
+                # connection between passes, as Django does between requests; but
+                # never inside a caller's transaction (a test's), which is not ours.
+                if not connection.in_atomic_block:
+                    close_old_connections()
+                try:
+                    result = deliver_due(limit=batch, worker_id=worker_id, should_stop=stop.is_set)
+                except Exception:
+                    if once:
+                        raise
+                    # Keep running: the pass's rows return when their lease expires,
+                    # and a row that fails every time is set aside at the attempt limit.
+                    logger.exception("worker %s: the pass failed", worker_id)
+                    stop.wait(max(idle, 1.0) * 10)
+                    continue
+                if once:
+                    break
+                if result.unavailable:
+                    # The server is down: wait longer than when idle, without spinning.
+                    stop.wait(max(idle, 1.0) * 10)
+                elif not result.deliveries:
+                    stop.wait(idle)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        logger.info("worker %s: stopped", worker_id)

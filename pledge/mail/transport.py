@@ -1,0 +1,192 @@
+"""The one door to SMTP: the wire form of an outbox row, and a session to send it.
+
+Nothing else in Pledge imports ``smtplib`` (ruff TID251 keeps it so). The module
+knows nothing of the gate or the outbox's states: ``build`` turns a row into bytes
+and an envelope, ``Connection.send`` answers what the server said, as accepted,
+temporary (4xx, a dropped connection: try again later) or permanent (5xx).
+
+Each message has one recipient, so the answer for the message is the answer for
+its recipient.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from types import TracebackType
+from typing import Any
+
+from django.conf import settings
+
+# CRLF line ends, and never raw 8-bit bodies: a UTF-8 part is sent quoted-printable
+# or base64, so any relay takes it whether or not it offers 8BITMIME.
+WIRE_POLICY = SMTP.clone(cte_type="7bit")
+
+ACCEPTED, TEMPORARY, PERMANENT = "accepted", "temporary", "permanent"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What goes over the wire: the return path, the recipient and the message bytes."""
+
+    mail_from: str
+    rcpt_to: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The server's answer to one message."""
+
+    outcome: str
+    code: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}".strip() if self.code else self.text
+
+
+class SMTPUnavailable(ConnectionError):
+    """The server could not be reached, or refused the session: no message was tried."""
+
+
+def return_path(token: str) -> str:
+    """The VERP envelope sender: a bounce to it names the message that bounced."""
+    return f"bounces+{token}@{settings.MAIL_DOMAIN}"
+
+
+def build(row: Any, *, site_name: str) -> Envelope:
+    """The wire form of an outbox row.
+
+    The same row always gives the same headers (Date is the time the message was
+    written, Message-ID was fixed then), so a resend after a crash is the same
+    message and the recipient's mail program can tell.
+    """
+    if not row.to_address.isascii():
+        raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
+    message = EmailMessage(policy=WIRE_POLICY)
+    message["From"] = Address(display_name=site_name, addr_spec=settings.MAIL_FROM_ADDRESS)
+    message["To"] = Address(display_name=row.to_name, addr_spec=row.to_address)
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = row.message_id
+    # RFC 3834: vacation responders and challenge-response filters stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text, charset="utf-8")
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    return Envelope(
+        mail_from=return_path(row.token), rcpt_to=row.to_address, data=message.as_bytes()
+    )
+
+
+def _classify(code: int, text: bytes | str) -> Reply:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = " ".join(text.split())
+    if 200 <= code < 300:
+        return Reply(ACCEPTED, code, text)
+    if 500 <= code < 600:
+        return Reply(PERMANENT, code, text)
+    return Reply(TEMPORARY, code, text)
+
+
+class Connection:
+    """One SMTP session, reused for a batch: opened on the first send, reopened after a drop.
+
+    Use it as a context manager so the session ends with QUIT.
+    """
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _open(self) -> smtplib.SMTP:
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = smtplib.SMTP(
+                settings.SMTP_HOST,
+                settings.SMTP_PORT,
+                local_hostname=settings.SMTP_HELO_NAME,
+                timeout=settings.SMTP_TIMEOUT,
+            )
+            smtp.ehlo()
+            if settings.SMTP_STARTTLS:
+                smtp.starttls(
+                    context=ssl.create_default_context(cafile=settings.SMTP_CA_FILE or None)
+                )
+                smtp.ehlo()
+            if settings.SMTP_USER:
+                smtp.login(settings.SMTP_USER, settings.SMTP_PASSWORD)
+        except OSError as exc:  # smtplib.SMTPException is an OSError
+            if smtp is not None:
+                smtp.close()
+            where = f"{settings.SMTP_HOST}:{settings.SMTP_PORT}"
+            raise SMTPUnavailable(f"cannot open an SMTP session with {where}: {exc}") from exc
+        return smtp
+
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one message; raise SMTPUnavailable only if no session can be opened."""
+        if self._smtp is None:
+            self._smtp = self._open()
+        try:
+            return self._transaction(self._smtp, envelope)
+        except OSError as exc:
+            # The session broke mid-message. Whether the server kept the message is
+            # unknown, so it is tried again later with the same Message-ID.
+            self._drop()
+            return Reply(TEMPORARY, 0, f"connection lost: {exc}")
+
+    def _transaction(self, smtp: smtplib.SMTP, envelope: Envelope) -> Reply:
+        code, text = smtp.mail(envelope.mail_from)
+        if code == 250:
+            code, text = smtp.rcpt(envelope.rcpt_to)
+            if code in (250, 251):
+                try:
+                    code, text = smtp.data(envelope.data)
+                except smtplib.SMTPDataError as exc:  # DATA itself refused
+                    code, text = exc.smtp_code, exc.smtp_error
+        reply = _classify(code, text)
+        if code == 421:
+            # The server is closing the session; the next message opens a new one.
+            self._drop()
+        elif reply.outcome != ACCEPTED:
+            try:
+                smtp.rset()
+            except OSError:
+                # The answer stands; the next message opens a new session.
+                self._drop()
+        return reply
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+    def close(self) -> None:
+        """End the session politely if one is open."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except OSError:
+            pass
+        finally:
+            self._drop()

@@ -1,0 +1,260 @@
+"""C20: every role × every staff page, as the declaration's jobs say, and the trail it leaves.
+
+Each cell plants known values, opens one page as one viewer and asserts one
+outcome:
+
+* ``V`` visible: the page loads and shows the planted value;
+* ``M`` masked: the page loads, the planted value is absent, the mask is present;
+* ``R`` refused: 403, or a redirect to the staff login.
+
+The same request must write exactly the ``staff.view`` rows of the AUDIT table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from pledge.people.models import Person
+from pledge.policy.models import AuditEvent, PolicyVersion
+from pledge.staff.masking import MASK
+from pledge.staff.roles import assign_role
+from pledge.staff.trail import STAFF_VIEW
+
+from .conftest import PLANTED_EMAIL, PLANTED_NAME, Planted
+
+PLANTED_STAFF_EMAIL = "pat.planted@claxton.localhost"
+EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
+
+
+@dataclass(frozen=True)
+class World:
+    planted: Planted
+    version: PolicyVersion
+    role: Group
+    staff_member: Person
+
+
+@dataclass(frozen=True)
+class Page:
+    url: Callable[[World], str]
+    probe: Callable[[World], str]  # the planted value a visible page shows
+
+
+PAGES = {
+    "index": Page(lambda w: "/staff/", lambda w: "What your role may see"),
+    "person_list": Page(lambda w: "/staff/people/person/", lambda w: PLANTED_EMAIL),
+    "person_detail": Page(
+        lambda w: f"/staff/people/person/{w.planted.customer.pk}/change/", lambda w: PLANTED_EMAIL
+    ),
+    "consent_list": Page(lambda w: "/staff/policy/consent/", lambda w: PLANTED_NAME),
+    "consent_state_list": Page(lambda w: "/staff/policy/consentstate/", lambda w: PLANTED_NAME),
+    "version_list": Page(lambda w: "/staff/policy/policyversion/", lambda w: w.version.digest),
+    "version_detail": Page(
+        lambda w: f"/staff/policy/policyversion/{w.version.pk}/change/", lambda w: w.version.digest
+    ),
+    "audit_list": Page(lambda w: "/staff/policy/auditevent/", lambda w: "newsletter via form"),
+    "message_list": Page(lambda w: "/staff/mail/outboundmessage/", lambda w: PLANTED_EMAIL),
+    "message_detail": Page(
+        lambda w: f"/staff/mail/outboundmessage/{w.planted.message.pk}/change/",
+        lambda w: PLANTED_EMAIL,
+    ),
+    "role_list": Page(lambda w: "/staff/staff/role/", lambda w: "Support tickets and customers"),
+    "role_detail": Page(
+        lambda w: f"/staff/staff/role/{w.role.pk}/change/", lambda w: PLANTED_STAFF_EMAIL
+    ),
+}
+
+VIEWERS = (
+    "billing_clerk",
+    "customer_service",
+    "marketing",
+    "privacy_officer",
+    "administrator",
+    "superuser",
+    "customer",
+    "anonymous",
+)
+
+# fmt: off
+MATRIX = {
+    #                    billing customer_service marketing privacy admin super customer anonymous
+    "index":              ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
+    "person_list":        ("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "person_detail":      ("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "consent_list":       ("R",   "R",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "consent_state_list": ("R",   "R",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "version_list":       ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
+    "version_detail":     ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
+    "audit_list":         ("R",   "R",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "message_list":       ("V",   "V",            "M",      "V",    "V",  "V",  "R",     "R"),
+    "message_detail":     ("V",   "V",            "M",      "V",    "V",  "V",  "R",     "R"),
+    "role_list":          ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
+    "role_detail":        ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
+}
+# fmt: on
+
+# The staff.view rows a page that loads must write: one for a person's record
+# (subject_id), one for a list (every person shown, in detail["subjects"]), with the
+# categories shown unmasked. Pages not listed, and refused pages, write none.
+EVERYONE, LIST = "all people", "list"
+AUDIT: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {
+    ("person_list", "*"): (EVERYONE, (EMAIL, NAME)),
+    ("person_detail", "*"): ("customer", (EMAIL, NAME)),
+    ("consent_list", "*"): (LIST, (NAME, PREFS)),
+    ("consent_state_list", "*"): (LIST, (NAME, PREFS)),
+    ("message_list", "*"): (LIST, (EMAIL, NAME)),
+    ("message_list", "marketing"): None,  # every personal column masked: nothing seen
+    ("message_detail", "*"): ("customer", (EMAIL, NAME)),
+    ("message_detail", "marketing"): ("customer", ()),
+    ("role_detail", "*"): ("members", (EMAIL, NAME)),
+}
+
+CELLS = [(page, viewer) for page in MATRIX for viewer in VIEWERS]
+
+
+@pytest.fixture
+def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Person]) -> World:
+    staff_member = Person.objects.create_user(
+        PLANTED_STAFF_EMAIL, "staff password 2026", point="staff", name="Pat Planted"
+    )
+    assign_role(staff_member, "customer_service", by=None)
+    return World(planted, policy, Group.objects.get(name="customer_service"), staff_member)
+
+
+def log_in(client: Any, viewer: str, world: World, make_staff: Callable[..., Person]) -> Any:
+    if viewer == "anonymous":
+        return None
+    if viewer == "customer":
+        user = world.planted.customer
+    elif viewer == "superuser":
+        user = make_staff(superuser=True)
+    else:
+        user = make_staff(viewer)
+    client.force_login(user)
+    return user
+
+
+def expected_rows(page: str, viewer: str, world: World, user: Any) -> list[dict[str, Any]]:
+    if MATRIX[page][VIEWERS.index(viewer)] == "R":
+        return []
+    rule = AUDIT.get((page, viewer), AUDIT.get((page, "*")))
+    if rule is None:
+        return []
+    who, categories = rule
+    row: dict[str, Any] = {"actor": user.pk, "categories": list(categories)}
+    if who == "customer":
+        row.update(subject_id=world.planted.customer.pk, subjects=None)
+    elif who == LIST:
+        row.update(subject_id=None, subjects=[world.planted.customer.pk])
+    elif who == EVERYONE:
+        row.update(subject_id=None, subjects=sorted(Person.objects.values_list("pk", flat=True)))
+    else:
+        members = world.role.user_set.values_list("pk", flat=True)
+        row.update(subject_id=None, subjects=sorted(members))
+    return [row]
+
+
+def outcome(response: Any, probe: str) -> str:
+    if response.status_code == 403:
+        return "R"
+    if response.status_code == 302 and response["Location"].startswith("/staff/login/"):
+        return "R"
+    assert response.status_code == 200, response.status_code
+    html = response.content.decode()
+    if probe in html:
+        return "V"
+    return "M" if MASK in html else "loaded, but neither the planted value nor a mask"
+
+
+def inline_code(html: str) -> list[str]:
+    """Inline scripts and styles: the strict CSP refuses them, so none may be written."""
+    scripts = [t for t in re.findall(r"<script[^>]*>", html) if "src=" not in t]
+    return scripts + re.findall(r"<style|style=\"", html)
+
+
+@pytest.mark.parametrize(("page", "viewer"), CELLS)
+def test_each_role_sees_each_page_as_its_job_needs_and_the_view_is_audited(
+    client: Any, world: World, make_staff: Callable[..., Person], page: str, viewer: str
+) -> None:
+    user = log_in(client, viewer, world, make_staff)
+    before = AuditEvent.objects.filter(action=STAFF_VIEW).count()
+
+    response = client.get(PAGES[page].url(world))
+
+    expected = MATRIX[page][VIEWERS.index(viewer)]
+    assert outcome(response, PAGES[page].probe(world)) == expected
+    if expected != "R":
+        assert inline_code(response.content.decode()) == []
+    if expected == "M":
+        assert PLANTED_NAME not in response.content.decode()
+    written = [
+        {
+            "actor": e.actor_id,
+            "categories": e.categories,
+            "subject_id": e.subject_id,
+            "subjects": e.detail.get("subjects"),
+        }
+        for e in AuditEvent.objects.filter(action=STAFF_VIEW).order_by("id")[before:]
+    ]
+    assert written == expected_rows(page, viewer, world, user)
+
+
+INDEX = {
+    "billing_clerk": {"people.person", "mail.outboundmessage", "policy.policyversion"},
+    "customer_service": {"people.person", "mail.outboundmessage", "policy.policyversion"},
+    "marketing": {"mail.outboundmessage", "policy.policyversion"},
+    "privacy_officer": {
+        "people.person",
+        "mail.outboundmessage",
+        "policy.policyversion",
+        "policy.consent",
+        "policy.consentstate",
+        "policy.auditevent",
+    },
+    "administrator": {
+        "people.person",
+        "mail.outboundmessage",
+        "policy.policyversion",
+        "policy.consent",
+        "policy.consentstate",
+        "policy.auditevent",
+        "staff.role",
+    },
+}
+
+
+@pytest.mark.parametrize("role", INDEX)
+def test_the_index_lists_only_what_the_role_may_open(
+    client: Any, roles: None, make_staff: Callable[..., Person], role: str
+) -> None:
+    client.force_login(make_staff(role))
+
+    response = client.get("/staff/")
+
+    listed = {
+        f"{app['app_label']}.{model['object_name'].lower()}"
+        for app in response.context["app_list"]
+        for model in app["models"]
+    }
+    assert listed == INDEX[role]
+
+
+def test_a_superuser_sees_the_index_of_an_administrator(
+    client: Any, roles: None, make_staff: Callable[..., Person]
+) -> None:
+    client.force_login(make_staff(superuser=True))
+
+    response = client.get("/staff/")
+
+    listed = {
+        f"{app['app_label']}.{model['object_name'].lower()}"
+        for app in response.context["app_list"]
+        for model in app["models"]
+    }
+    assert listed == INDEX["administrator"]
