@@ -185,6 +185,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "pledge" / "static"]
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -277,3 +279,6 @@ MAIL_FROM_ADDRESS = os.environ.get(
 )
 # The name the worker gives in EHLO; the sending domain unless the relay wants another.
 SMTP_HELO_NAME = os.environ.get("PLEDGE_SMTP_HELO_NAME", MAIL_DOMAIN)
+
+# Jobs the worker runs every so many seconds, by dotted path.
+PERIODIC_JOBS = {"pledge.rights.retention.apply_retention": 60 * 60}

@@ -1,12 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("pledge.site.urls")),
     path("privacy/", include("pledge.policy.urls")),
     path("account/", include("pledge.people.urls")),
     path("my-data/", include("pledge.rights.urls")),
+    # Staff sign in where everyone does, under the same rate limit; the admin's own
+    # login form would bypass it.
+    path(
+        "staff/login/",
+        RedirectView.as_view(pattern_name="people:login", query_string=True),
+        name="staff_login",
+    ),
     path("staff/", admin.site.urls),
 ]
 

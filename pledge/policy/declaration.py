@@ -323,6 +323,9 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         c.text(rule, "what")
         c.text(rule, "keep")
         c.text(rule, "why")
+        days = rule.get("days")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+            c.fail("'days' must be a whole number of at least 1", rule.lines["days"])
 
     roles = c.mapping(raw, "roles")
     for key, role in roles.items():

@@ -142,7 +142,7 @@ class Statement:
                 [
                     p["label"],
                     self.category_words(p["categories"]),
-                    self.purposes_using(p["categories"]),
+                    ", ".join(self.purposes_using(p["categories"])),
                     join_words([sites[s]["name"] for s in p["sites"]]),
                 ]
                 for p in self.data["collection_points"].values()
@@ -172,7 +172,7 @@ class Statement:
                     p["name"],
                     p["role"],
                     self.category_words(p["categories"]),
-                    [purposes[k]["label"] for k in p["purposes"]],
+                    ", ".join(purposes[k]["label"] for k in p["purposes"]),
                 ]
                 for p in self.data["processors"].values()
             ],

@@ -44,8 +44,8 @@ def test_demo_staff_sign_in_to_the_staff_admin_with_the_documented_password(
     create_demo_staff()
 
     response = client.post(
-        "/staff/login/?next=/staff/",
-        {"username": "privacy@claxton.localhost", "password": DEMO_STAFF_PASSWORD},
+        "/account/sign-in/?next=/staff/",
+        {"email": "privacy@claxton.localhost", "password": DEMO_STAFF_PASSWORD, "next": "/staff/"},
     )
 
     assert (response.status_code, response["Location"]) == (302, "/staff/")

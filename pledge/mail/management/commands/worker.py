@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils.module_loading import import_string
 
 from pledge.mail.delivery import default_worker_id, deliver_due
 
@@ -42,9 +45,12 @@ class Command(BaseCommand):
         previous = {
             sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }
+        jobs = {path: 0.0 for path in settings.PERIODIC_JOBS}
         try:
             logger.info("worker %s: delivering", worker_id)
             while not stop.is_set():
+                if not once:
+                    run_due_jobs(jobs, worker_id)
                 # A long-running process: drop a broken or expired database
                 # connection between passes, as Django does between requests; but
                 # never inside a caller's transaction (a test's), which is not ours.
@@ -71,3 +77,20 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         logger.info("worker %s: stopped", worker_id)
+
+
+def run_due_jobs(last_run: dict[str, float], worker_id: str) -> None:
+    """Run the periodic jobs of settings.PERIODIC_JOBS that are due (retention, ...).
+
+    Named by dotted path so the mail worker depends on no other app; each job is
+    safe to run on several workers at once.
+    """
+    now = time.monotonic()
+    for path, every in settings.PERIODIC_JOBS.items():
+        if last_run[path] and now - last_run[path] < every:
+            continue
+        last_run[path] = now
+        try:
+            import_string(path)()
+        except Exception:
+            logger.exception("worker %s: periodic job %s failed", worker_id, path)
