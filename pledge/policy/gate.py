@@ -54,9 +54,9 @@ def _declares(version_data: dict[str, Any], purpose: str, categories: set[str]) 
 def versions_declaring(purpose: str, categories: set[str]) -> list[int]:
     """Ids of the versions under which data collected may serve this purpose."""
     return [
-        pk
-        for pk, data in PolicyVersion.objects.values_list("pk", "declaration")
-        if _declares(data, purpose, categories)
+        version.pk
+        for version in PolicyVersion.objects.only("pk", "digest", "declaration_text")
+        if _declares(version.declaration, purpose, categories)
     ]
 
 

@@ -6,6 +6,7 @@ to the person only through ``settings.AUTH_USER_MODEL``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -34,11 +35,15 @@ class ImmutableRowError(RuntimeError):
     pass
 
 
+_PARSED: dict[str, dict[str, Any]] = {}
+
+
 class PolicyVersionQuerySet(models.QuerySet["PolicyVersion"]):
     def current(self) -> PolicyVersion | None:
         return self.order_by("-number").first()
 
 
+@not_personal(declaration_text="the published policy, the same for everyone")
 class PolicyVersion(Immutable):
     """One published state of the declaration. Every personal datum points at one.
 
@@ -50,7 +55,9 @@ class PolicyVersion(Immutable):
     published_at = models.DateTimeField()
     published_by = models.CharField(max_length=150, blank=True)
     digest = models.CharField(max_length=64, db_index=True)
-    declaration = models.JSONField()
+    # The declaration as JSON text, not a JSON column: PostgreSQL's jsonb would
+    # reorder the keys, and the statement lists things in the declaration's order.
+    declaration_text = models.TextField()
     changes = models.JSONField(default=dict)
     material = models.BooleanField(default=False)
 
@@ -61,6 +68,19 @@ class PolicyVersion(Immutable):
 
     def __str__(self) -> str:
         return f"Version {self.number} ({self.published_at:%Y-%m-%d})"
+
+    @property
+    def declaration(self) -> dict[str, Any]:
+        """The declaration as data. Parsed once per process: a version never changes.
+
+        Keyed by digest, the hash of the content itself, so a row id reused after a
+        rolled-back test can never return another version's data. Callers must not
+        mutate the result.
+        """
+        data = _PARSED.get(self.digest)
+        if data is None:
+            data = _PARSED[self.digest] = json.loads(self.declaration_text)
+        return data
 
     @property
     def as_declaration(self) -> Declaration:

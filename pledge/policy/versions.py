@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +130,7 @@ def publish_version(declaration: Declaration, *, by: str = "") -> PublishResult:
             published_at=timezone.now(),
             published_by=by,
             digest=declaration.digest,
-            declaration=declaration.data,
+            declaration_text=json.dumps(declaration.data, ensure_ascii=False),
             changes=changes,
             material=is_material(changes),
         )

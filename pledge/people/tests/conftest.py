@@ -15,11 +15,6 @@ PASSWORD = "plum-violet-harbour-42"
 MADE_PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_argon2(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["pledge.people.tests.hashers.QuickArgon2PasswordHasher"]
-
-
 @pytest.fixture
 def register(client: Any, policy: Any) -> Callable[..., Any]:
     """Post the registration form as a person would."""

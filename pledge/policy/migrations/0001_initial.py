@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('published_at', models.DateTimeField()),
                 ('published_by', models.CharField(blank=True, max_length=150)),
                 ('digest', models.CharField(db_index=True, max_length=64)),
-                ('declaration', models.JSONField()),
+                ('declaration_text', models.TextField()),
                 ('changes', models.JSONField(default=dict)),
                 ('material', models.BooleanField(default=False)),
             ],
