@@ -22,8 +22,10 @@ SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "Return-Path", "
 
 # The caught HTML part may style itself (mail does, inline) and show inline images;
 # it may not run anything, load anything from elsewhere, or be framed by other sites.
+# A click on one of its links may open the link in the whole window, so the demo's
+# buttons in mail (verify, manage your data) work as they would in a mail program.
 CAUGHT_HTML_POLICY = {
-    "sandbox": True,
+    "sandbox": ["allow-top-navigation-by-user-activation"],
     "default-src": ["'none'"],
     "style-src": ["'unsafe-inline'"],
     "img-src": ["data:"],

@@ -93,7 +93,7 @@ def test_html_part_is_served_sandboxed_and_frameable_only_by_us(
         "form-action 'none'",
         "frame-ancestors 'self'",
         "img-src data:",
-        "sandbox",
+        "sandbox allow-top-navigation-by-user-activation",
         "style-src 'unsafe-inline'",
     ]
     assert response["X-Frame-Options"] == "SAMEORIGIN"
