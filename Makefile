@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy pledge
 	$(BIN)/pledge check --fail-level WARNING
 	$(BIN)/pledge makemigrations --check --dry-run
 	$(BIN)/pledge policy check

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "pledge.people",
     "pledge.mail",
     "pledge.rights",
+    "pledge.shop",
+    "pledge.campaigns",
     "pledge.site",
 ]
 
@@ -279,6 +281,20 @@ MAIL_FROM_ADDRESS = os.environ.get(
 )
 # The name the worker gives in EHLO; the sending domain unless the relay wants another.
 SMTP_HELO_NAME = os.environ.get("PLEDGE_SMTP_HELO_NAME", MAIL_DOMAIN)
+# DKIM: with both set, the worker signs every message for MAIL_DOMAIN with this key
+# (PEM, RSA), published in DNS at <selector>._domainkey.<MAIL_DOMAIN>.
+DKIM_SELECTOR = os.environ.get("PLEDGE_DKIM_SELECTOR", "")
+DKIM_PRIVATE_KEY_FILE = os.environ.get("PLEDGE_DKIM_PRIVATE_KEY_FILE", "")
+if bool(DKIM_SELECTOR) != bool(DKIM_PRIVATE_KEY_FILE):
+    raise ImproperlyConfigured(
+        "PLEDGE_DKIM_SELECTOR and PLEDGE_DKIM_PRIVATE_KEY_FILE are set together or not at all"
+    )
+if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"PLEDGE_DKIM_PRIVATE_KEY_FILE: no file at {DKIM_PRIVATE_KEY_FILE}")
 
 # Jobs the worker runs every so many seconds, by dotted path.
-PERIODIC_JOBS = {"pledge.rights.retention.apply_retention": 60 * 60}
+PERIODIC_JOBS = {
+    "pledge.rights.retention.apply_retention": 60 * 60,
+    # Start scheduled campaigns, write the next recipients of those sending.
+    "pledge.campaigns.sending.run_due_campaigns": 15,
+}

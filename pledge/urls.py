@@ -3,11 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from pledge.mail.views import open_pixel
+
 urlpatterns = [
     path("", include("pledge.site.urls")),
     path("privacy/", include("pledge.policy.urls")),
     path("account/", include("pledge.people.urls")),
     path("my-data/", include("pledge.rights.urls")),
+    path("products/", include("pledge.shop.urls")),
+    path("mail/", include("pledge.mail.list_urls")),
+    # C8: the clear gif of HTML mail; its URL holds only the message's open token.
+    path("o/<str:token>.gif", open_pixel, name="open_pixel"),
     # Staff sign in where everyone does, under the same rate limit; the admin's own
     # login form would bypass it.
     path(

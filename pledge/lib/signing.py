@@ -1,4 +1,4 @@
-"""Signed, expiring tokens for links in mail (manage my data, verify, unsubscribe).
+"""Signed tokens for links in mail (manage my data, verify, unsubscribe), most expiring.
 
 A token names its kind, so a token made for one link never opens another.
 """
@@ -22,7 +22,9 @@ def make_token(kind: str, value: str | int) -> str:
     return signing.TimestampSigner(salt=f"pledge.{kind}").sign(str(value))
 
 
-def read_token(kind: str, token: str, *, max_age: int) -> str:
+def read_token(kind: str, token: str, *, max_age: int | None) -> str:
+    """The value signed in ``token``; ``max_age=None`` for a link that never expires
+    (unsubscribing must work from any mail, however old: C16)."""
     try:
         return signing.TimestampSigner(salt=f"pledge.{kind}").unsign(token, max_age=max_age)
     except signing.SignatureExpired:

@@ -68,6 +68,7 @@ class OutboundMessageAdmin(MaskedAdmin):
                     "scope",
                     "site",
                     "template",
+                    "list_key",
                     "person",
                     "to_address",
                     "to_name",

@@ -8,6 +8,7 @@ test, and can answer a scripted refusal (451, 550) to the next message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -20,7 +21,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -43,7 +44,7 @@ class LocalController(Controller):
         )
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -60,7 +61,7 @@ def start_server(handler: Any, *, host: str, port: int, **smtp_options: Any) -> 
 
 
 def _parse(data: bytes) -> EmailMessage:
-    return cast(EmailMessage, message_from_bytes(data, policy=default_policy))
+    return message_from_bytes(data, policy=default_policy)
 
 
 # The demo's catcher

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from pledge.policy import gate
@@ -36,6 +37,7 @@ from pledge.policy.loaded import configured_declaration
 
 from . import transport
 from .models import MessageEvent, OutboundMessage
+from .outbox import site_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +153,9 @@ def _deliver_one(row: OutboundMessage, claim: str, connection: transport.Connect
         # Claimed again and again without an answer: its worker died each time.
         return fail(row, claim, f"gave up after {row.attempts - 1} attempts")
     try:
-        envelope = transport.build(row, site_name=_site_name(row.site))
+        envelope = transport.build(
+            row, site_name=_site_name(row.site), mailing_list=_mailing_list(row)
+        )
     except Exception as exc:  # a row that cannot be built is set aside, not retried
         return fail(row, claim, f"cannot build the message: {exc}")
     reply = connection.send(envelope)
@@ -166,7 +170,23 @@ def _deliver_one(row: OutboundMessage, claim: str, connection: transport.Connect
 
 def _site_name(site_key: str) -> str:
     site = configured_declaration().sites.get(site_key)
-    return site["name"] if site else configured_declaration().data["organisation"]["name"]
+    name: str = site["name"] if site else configured_declaration().data["organisation"]["name"]
+    return name
+
+
+def _mailing_list(row: OutboundMessage) -> transport.MailingList | None:
+    """The list a row was written for, for its List-* headers (C16); None if none."""
+    if not row.list_key:
+        return None
+    declared = configured_declaration().data["lists"].get(row.list_key, {})
+    return transport.MailingList(
+        key=row.list_key,
+        label=declared.get("label", row.list_key),
+        scope=row.scope,
+        token=row.unsubscribe_token,
+        unsubscribe_url=site_base_url(row.site)
+        + reverse("lists:unsubscribe", args=[row.unsubscribe_token]),
+    )
 
 
 def _renew(row: OutboundMessage, claim: str) -> bool:

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 
 from pledge.policy.registry import not_personal, personal_data
+
+
+class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
+    def opens_summary(self) -> tuple[int, int]:
+        """(messages opened at least once, total opens) over these messages (C8).
+
+        Counts from the clear gif in each HTML part; one query. Estimates, not
+        facts: a mail program that shows no images is not counted, and one that
+        fetches every image for its reader (a privacy proxy) counts unread mail.
+        """
+        row = self.aggregate(
+            opened=Count("pk", filter=Q(first_opened_at__isnull=False)),
+            total=Coalesce(Sum("open_count"), 0),
+        )
+        return row["opened"], row["total"]
 
 
 @personal_data(
@@ -19,6 +36,9 @@ from pledge.policy.registry import not_personal, personal_data
         "body_html": "user.contact.email",
         # A server's refusal often quotes the recipient's address.
         "last_error": "user.contact.email",
+        # C8: whether and how often the person opened the mail (its clear gif).
+        "first_opened_at": "user.behavior.browsing_history",
+        "open_count": "user.behavior.browsing_history",
     },
     version_field=None,
 )
@@ -32,6 +52,13 @@ class OutboundMessage(models.Model):
     ``token`` names the message in its bounce address (VERP). While a worker sends
     the row it holds a lease (``leased_by`` until ``lease_until``); an expired lease
     lets another worker take the row over. ``attempts`` counts claims.
+
+    A mail to one of the declaration's lists names it (``list_key``) and carries
+    the signed ``unsubscribe_token`` its List-Unsubscribe headers and opt-out link
+    hold (C16); the token is fixed here so a resend has the same headers. An HTML
+    mail carries a clear gif whose URL holds only ``open_token``, a random value of
+    its own (C8); an open counts in ``first_opened_at`` and ``open_count``, and
+    nothing about who or what fetched the gif is kept.
     """
 
     class Status(models.TextChoices):
@@ -66,6 +93,13 @@ class OutboundMessage(models.Model):
     leased_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    list_key = models.CharField(max_length=64, blank=True)
+    unsubscribe_token = models.CharField(max_length=255, blank=True)
+    open_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+
+    objects = OutboundMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,6 +7,11 @@ temporary (4xx, a dropped connection: try again later) or permanent (5xx).
 
 Each message has one recipient, so the answer for the message is the answer for
 its recipient.
+
+A message to a mailing list carries RFC 2369/8058 one-click unsubscribe headers
+and an RFC 2919 List-Id (``MailingList``); with ``PLEDGE_DKIM_SELECTOR`` and
+``PLEDGE_DKIM_PRIVATE_KEY_FILE`` set, every message is DKIM-signed, the list
+headers included, so no relay can strip or change the way out unnoticed.
 """
 
 from __future__ import annotations
@@ -14,13 +19,18 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
+import dkim
 from django.conf import settings
 
 # CRLF line ends, and never raw 8-bit bodies: a UTF-8 part is sent quoted-printable
@@ -60,12 +70,100 @@ def return_path(token: str) -> str:
     return f"bounces+{token}@{settings.MAIL_DOMAIN}"
 
 
-def build(row: Any, *, site_name: str) -> Envelope:
+# A signed token holds ":", which a mailbox name may not hold unquoted; "=" never
+# occurs in one (URL-safe base64 without padding, purpose keys, product SKUs).
+def unsubscribe_address(token: str) -> str:
+    """The mailbox that unsubscribes: ``unsubscribe+TOKEN@MAIL_DOMAIN``, ":" written "="."""
+    return f"unsubscribe+{token.replace(':', '=')}@{settings.MAIL_DOMAIN}"
+
+
+def unsubscribe_token_of(local_part: str) -> str:
+    """The token in the local part of an ``unsubscribe_address``, for mail coming in."""
+    return local_part.removeprefix("unsubscribe+").replace("=", ":")
+
+
+@dataclass(frozen=True)
+class MailingList:
+    """The list a message is sent to, for its List-* headers.
+
+    ``key`` and ``scope`` (a product's SKU) name the list in List-Id (RFC 2919);
+    ``unsubscribe_url`` answers the one-click POST (RFC 8058) and ``token`` is the
+    same signed token, in the mailto address (RFC 2369).
+    """
+
+    key: str
+    label: str
+    scope: str
+    token: str
+    unsubscribe_url: str
+
+    @property
+    def list_id(self) -> str:
+        parts = [self.scope, self.key, settings.MAIL_DOMAIN]
+        return ".".join(part for part in parts if part)
+
+    def headers(self) -> list[tuple[str, str]]:
+        if self.label.isascii():
+            label = '"' + self.label.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        else:
+            label = Header(self.label, "utf-8").encode()
+        mailto = "mailto:" + quote(unsubscribe_address(self.token), safe="@+")
+        return [
+            # Folded between the two ways out: each line stays far below 998 octets.
+            ("List-Unsubscribe", f"<{self.unsubscribe_url}>,\r\n <{mailto}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("List-Id", f"{label} <{self.list_id}>"),
+        ]
+
+
+# The headers a DKIM signature covers, where present: what a reader sees and the
+# way out of a list, which a relay must not be able to change or remove.
+DKIM_HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Auto-Submitted",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+)
+
+
+@cache
+def _dkim_key(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def dkim_sign(data: bytes, header_names: list[str]) -> bytes:
+    """``data`` with a DKIM-Signature in front, if DKIM is configured; else ``data``."""
+    if not (settings.DKIM_SELECTOR and settings.DKIM_PRIVATE_KEY_FILE):
+        return data
+    signed = [name for name in DKIM_HEADERS if name in header_names]
+    signature: bytes = dkim.sign(
+        data,
+        settings.DKIM_SELECTOR.encode(),
+        settings.MAIL_DOMAIN.encode(),
+        _dkim_key(settings.DKIM_PRIVATE_KEY_FILE),
+        canonicalize=(b"relaxed", b"relaxed"),
+        include_headers=[name.encode() for name in signed],
+    )
+    return signature + data
+
+
+def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) -> Envelope:
     """The wire form of an outbox row.
 
     The same row always gives the same headers (Date is the time the message was
     written, Message-ID was fixed then), so a resend after a crash is the same
-    message and the recipient's mail program can tell.
+    message and the recipient's mail program can tell (only a DKIM signature is
+    made anew at each send, with its time). ``mailing_list`` adds the
+    list's headers. Python's folding would turn a long List-Unsubscribe into
+    encoded words that no mail program reads as a URL, so the list headers are
+    written into the header block as they are, folded by hand.
     """
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
@@ -80,8 +178,16 @@ def build(row: Any, *, site_name: str) -> Envelope:
     message.set_content(row.body_text, charset="utf-8")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    data = message.as_bytes()
+    names = list(message.keys())
+    if mailing_list is not None:
+        head, blank, body = data.partition(b"\r\n\r\n")
+        extra = mailing_list.headers()
+        lines = "".join(f"\r\n{name}: {value}" for name, value in extra)
+        data = head + lines.encode("ascii") + blank + body
+        names += [name for name, _ in extra]
     return Envelope(
-        mail_from=return_path(row.token), rcpt_to=row.to_address, data=message.as_bytes()
+        mail_from=return_path(row.token), rcpt_to=row.to_address, data=dkim_sign(data, names)
     )
 
 
@@ -153,6 +259,7 @@ class Connection:
             return Reply(TEMPORARY, 0, f"connection lost: {exc}")
 
     def _transaction(self, smtp: smtplib.SMTP, envelope: Envelope) -> Reply:
+        text: bytes | str  # a refused DATA's text may be either
         code, text = smtp.mail(envelope.mail_from)
         if code == 250:
             code, text = smtp.rcpt(envelope.rcpt_to)

@@ -1,7 +1,11 @@
-"""The demo's mail reader: the messages the catcher caught, at /dev/mail/.
+"""The open pixel of HTML mail (C8), and the demo's mail reader at /dev/mail/.
 
-Only in the demo (``PLEDGE_ENV == "demo"``): the URLs are mounted only then, and
-each view checks again. A caught HTML part is someone else's markup: it is served
+The pixel answers every request with the same clear gif, never cached, whether or
+not its token names a message: the answer tells the requester nothing.
+
+The mail reader shows the messages the catcher caught, only in the demo
+(``PLEDGE_ENV == "demo"``): the URLs are mounted only then, and each view checks
+again. A caught HTML part is someone else's markup: it is served
 on its own URL under ``Content-Security-Policy: sandbox`` (no script, no plugin,
 no same-origin access, nothing fetched from elsewhere) and shown in an iframe.
 """
@@ -15,8 +19,10 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_safe
 
 from .catcher import NotCaught, caught_messages, read_caught
+from .opens import CLEAR_GIF, record_open
 
 SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "Return-Path", "Auto-Submitted")
 
@@ -33,6 +39,19 @@ CAUGHT_HTML_POLICY = {
     "base-uri": ["'none'"],
     "form-action": ["'none'"],
 }
+
+
+@require_safe
+def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /o/<token>.gif: count an open of the message, answer the clear gif.
+
+    A HEAD (a link checker's) counts nothing.
+    """
+    if request.method == "GET":
+        record_open(token)
+    response = HttpResponse(CLEAR_GIF, content_type="image/gif")
+    response["Cache-Control"] = "no-store, max-age=0"
+    return response
 
 
 def _demo_only() -> None:
@@ -75,7 +94,7 @@ def catcher_show(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @xframe_options_sameorigin
-@csp(CAUGHT_HTML_POLICY)
+@csp(CAUGHT_HTML_POLICY)  # type: ignore[arg-type]  # django-csp types a view as taking only the request
 def catcher_html(request: HttpRequest, name: str) -> HttpResponse:
     _demo_only()
     html = _part(_caught(name), "html")

@@ -46,7 +46,8 @@ class RegistrationForm(forms.Form):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords are not the same.")

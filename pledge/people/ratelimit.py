@@ -26,6 +26,8 @@ LIMITS = {
     # reset does, so they share its limit.
     "resend": "RATE_LIMIT_RESET",
     "email_change": "RATE_LIMIT_RESET",
+    # Asking to join a mailing list mails a confirmation link (pledge.mail.lists).
+    "subscribe": "RATE_LIMIT_RESET",
 }
 
 

@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pledge.mail.lists import choices_for
+
 from .forms import EmailChangeForm, LoginForm, NameForm, PasswordResetForm, RegistrationForm
 from .passwords import change_password, request_password_reset, reset_link_person, reset_password
 from .profile import change_name, request_email_change
@@ -57,7 +59,7 @@ def _next_url(request: HttpRequest) -> str:
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("people:account")
-    form = RegistrationForm(request.POST or None, site_name=request.site.name)  # type: ignore[attr-defined]
+    form = RegistrationForm(request.POST or None, site_name=request.site.name)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +149,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "people/account.html", {"person": request.user})
+    person = request.user
+    return render(
+        request,
+        "people/account.html",
+        {"person": person, "mailing_lists": choices_for(person)},
+    )
 
 
 @login_required

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
-from fideslang import DEFAULT_TAXONOMY
+from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
 from .statement import placeholder_errors
 
@@ -60,12 +60,12 @@ class _Str(str):
     line: int
 
 
-class _Map(dict):
+class _Map(dict[str, Any]):
     lines: dict[str, int]
     line: int
 
 
-class _List(list):
+class _List(list[Any]):
     line: int
 
 
@@ -104,9 +104,9 @@ _LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _line(value: Any, parent: Any = None, key: str | None = None) -> int | None:
-    if parent is not None and key is not None and isinstance(parent, _Map):
+    if isinstance(parent, _Map) and key is not None:
         return parent.lines.get(key, parent.line)
-    return getattr(value, "line", None)
+    return value.line if isinstance(value, _Str | _Map | _List) else None
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,13 @@ class Declaration:
 
     @property
     def purposes(self) -> dict[str, dict[str, Any]]:
-        return self.data["purposes"]
+        purposes: dict[str, dict[str, Any]] = self.data["purposes"]
+        return purposes
 
     @property
     def sites(self) -> dict[str, dict[str, Any]]:
-        return self.data["sites"]
+        sites: dict[str, dict[str, Any]] = self.data["sites"]
+        return sites
 
 
 def digest(data: dict[str, Any]) -> str:
@@ -149,7 +151,7 @@ class _Checker:
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, message: str, line: int | None) -> None:
+    def fail(self, message: str, line: int | None) -> NoReturn:
         raise DeclarationError(message, line, self.source)
 
     def mapping(self, parent: Any, key: str, *, required: bool = True) -> _Map:
@@ -160,7 +162,7 @@ class _Checker:
             empty = _Map()
             empty.lines, empty.line = {}, _line(parent) or 0
             return empty
-        if not isinstance(value, dict):
+        if not isinstance(value, _Map):  # the loader makes every mapping a _Map
             self.fail(f"{key!r} must be a mapping", _line(value, parent, key))
         return value
 
@@ -191,7 +193,7 @@ class _Checker:
 
     def one_of(self, parent: _Map, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = parent.get(key, default)
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             self.fail(
                 f"{key!r} must be one of {', '.join(allowed)}, not {value!r}",
                 _line(value, parent, key),
@@ -209,7 +211,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise DeclarationError(f"not valid YAML: {exc.problem}", line, source) from None
-    if not isinstance(raw, dict):
+    if not isinstance(raw, _Map):  # the loader makes every mapping a _Map
         raise DeclarationError("the declaration must be a mapping at the top level", 1, source)
     c = _Checker(source)
     known_top = {
@@ -248,7 +250,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         c.text(site, "name")
         for host in c.strings(site, "hosts"):
             if host in seen_hosts:
-                c.fail(f"host {host!r} belongs to site {seen_hosts[host]!r} already", host.line)
+                c.fail(f"host {host!r} belongs to site {seen_hosts[host]!r} already", _line(host))
             seen_hosts[host] = site_key
 
     categories = c.mapping(raw, "categories")
@@ -260,9 +262,9 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
     def check_categories(owner: _Map, key: str = "categories") -> list[str]:
         keys = c.strings(owner, key)
         for cat in keys:
-            c.taxonomy("category", cat, cat.line)
+            c.taxonomy("category", cat, _line(cat))
             if cat not in categories:
-                c.fail(f"category {cat!r} is used but not listed under 'categories'", cat.line)
+                c.fail(f"category {cat!r} is used but not listed under 'categories'", _line(cat))
         return keys
 
     points = c.mapping(raw, "collection_points")
@@ -270,11 +272,11 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         c.text(point, "label")
         c.text(point, "description")
         subject = c.text(point, "subject")
-        c.taxonomy("subject", subject, subject.line)
+        c.taxonomy("subject", subject, _line(subject))
         check_categories(point)
         for site_key in c.strings(point, "sites"):
             if site_key not in sites:
-                c.fail(f"unknown site {site_key!r}", site_key.line)
+                c.fail(f"unknown site {site_key!r}", _line(site_key))
 
     purposes = c.mapping(raw, "purposes")
     for key, purpose in purposes.items():
@@ -285,7 +287,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         c.text(purpose, "label")
         c.text(purpose, "description")
         use = c.text(purpose, "use")
-        c.taxonomy("use", use, use.line)
+        c.taxonomy("use", use, _line(use))
         c.one_of(purpose, "basis", BASES, "service")
         check_categories(purpose)
         if "contact" in purpose and not isinstance(purpose["contact"], bool):
@@ -298,7 +300,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         check_categories(proc)
         for pkey in c.strings(proc, "purposes"):
             if pkey not in purposes:
-                c.fail(f"unknown purpose {pkey!r}", pkey.line)
+                c.fail(f"unknown purpose {pkey!r}", _line(pkey))
 
     cookies = c.mapping(raw, "cookies")
     for name, cookie in cookies.items():
@@ -340,7 +342,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         c.text(mlist, "label")
         pkey = c.text(mlist, "purpose")
         if pkey not in purposes:
-            c.fail(f"unknown purpose {pkey!r}", pkey.line)
+            c.fail(f"unknown purpose {pkey!r}", _line(pkey))
 
     analytics = c.mapping(raw, "analytics", required=False)
     k = analytics.get("k_anonymity", 5)
@@ -350,15 +352,15 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
         )
 
     sections = raw.get("sections")
-    if not isinstance(sections, list) or not sections:
+    if not isinstance(sections, _List) or not sections:
         c.fail("'sections' must be a non-empty list", raw.lines.get("sections"))
     section_keys: set[str] = set()
     for section in sections:
-        if not isinstance(section, dict):
+        if not isinstance(section, _Map):
             c.fail("each section must be a mapping", getattr(section, "line", sections.line))
         key = c.text(section, "key")
         if key in section_keys:
-            c.fail(f"section {key!r} is given twice", key.line)
+            c.fail(f"section {key!r} is given twice", _line(key))
         section_keys.add(key)
         c.text(section, "heading")
         c.text(section, "text", required=False)
@@ -373,7 +375,7 @@ def parse(text: str, source: str = "<declaration>") -> Declaration:
             c.fail(f"section {key!r}: {problem}", getattr(text, "line", section.line))
         for clause in c.strings(section, "clauses", required=False):
             if not re.fullmatch(r"C([1-9]|1[0-9]|2[0-3])", clause):
-                c.fail(f"unknown clause {clause!r}", clause.line)
+                c.fail(f"unknown clause {clause!r}", _line(clause))
 
     data = _plain(raw)
     for purpose in data["purposes"].values():

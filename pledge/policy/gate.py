@@ -150,7 +150,7 @@ def reachable_q(purpose: str, *, scope: str = "") -> Q:
         )
     )
     if declared["basis"] == "consent":
-        return q & granted
+        return q & Q(granted)  # the tree of `q & granted`, which the stubs type as Combinable
     any_state = Exists(
         ConsentState.objects.filter(person=OuterRef("pk"), purpose=purpose, scope=scope)
     )

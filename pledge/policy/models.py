@@ -87,7 +87,8 @@ class PolicyVersion(Immutable):
         return Declaration(data=self.declaration, source=f"version {self.number}")
 
     def purpose(self, key: str) -> dict[str, Any] | None:
-        return self.declaration["purposes"].get(key)
+        purposes: dict[str, dict[str, Any]] = self.declaration["purposes"]
+        return purposes.get(key)
 
 
 @personal_data(

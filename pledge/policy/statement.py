@@ -8,6 +8,7 @@ declaration changes the statement; they cannot disagree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,7 @@ def placeholder_errors(text: str, data: dict[str, Any]) -> list[str]:
     return errors
 
 
-class Tags(list):
+class Tags(list[Any]):
     """A table cell holding several items, shown as tags."""
 
     is_tags = True
@@ -132,7 +133,8 @@ class Statement:
     def table(self, name: str | None) -> Table | None:
         if name is None:
             return None
-        return getattr(self, f"table_{name}")()
+        build: Callable[[], Table] = getattr(self, f"table_{name}")
+        return build()
 
     def table_collection_points(self) -> Table:
         sites = self.data["sites"]

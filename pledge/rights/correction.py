@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from pledge.people.digests import normalise_email
 from pledge.people.models import Person
@@ -59,7 +59,9 @@ def correct_person(
         for name, value in changes.items():
             if name == email_field:
                 continue
-            value = person._meta.get_field(name).clean(value, person)
+            field = person._meta.get_field(name)
+            assert isinstance(field, models.Field)  # a correctable field is a column
+            value = field.clean(value, person)
             if getattr(person, name) != value:
                 setattr(person, name, value)
                 changed.append(name)

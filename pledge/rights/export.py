@@ -65,6 +65,12 @@ def stores_in_order() -> list[PersonalModel]:
     )
 
 
+def _verbose_name(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a declared personal field is a column
+    return str(field.verbose_name)
+
+
 def _row(pm: PersonalModel, obj: models.Model, declaration: dict[str, Any]) -> dict[str, Any]:
     meta = obj._meta
     point = getattr(obj, "collection_point", "") or pm.point
@@ -73,7 +79,7 @@ def _row(pm: PersonalModel, obj: models.Model, declaration: dict[str, Any]) -> d
     fields = [
         {
             "field": name,
-            "label": str(meta.get_field(name).verbose_name),
+            "label": _verbose_name(obj, name),
             "category": category,
             "category_label": declaration["categories"].get(category, category),
             "value": (
@@ -151,7 +157,7 @@ def export_person_data(
     with transaction.atomic():
         version = current_version()
         declaration = version.declaration
-        stores = [
+        stores: list[dict[str, Any]] = [
             {
                 "model": pm.label,
                 "records": records_label(pm),

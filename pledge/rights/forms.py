@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from pledge.people.models import Person
 
@@ -31,8 +32,11 @@ class CorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         email_field = person.get_email_field_name()
         for name in names:
-            field = person._meta.get_field(name).formfield()
-            field.label = str(person._meta.get_field(name).verbose_name).capitalize()
+            model_field = person._meta.get_field(name)
+            assert isinstance(model_field, models.Field)  # a correctable field is a column
+            field = model_field.formfield()
+            assert field is not None  # and has a form field
+            field.label = str(model_field.verbose_name).capitalize()
             field.help_text = self.HELP.get(name, "")
             if name == email_field:
                 # Sign-in and every mail need an address; erasure is the way to drop it.

@@ -14,5 +14,6 @@ class SiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.site = site_for_host(request.get_host())  # type: ignore[attr-defined]
+        # django-stubs types request.site as django.contrib.sites' Site; ours is pledge.site's.
+        request.site = site_for_host(request.get_host())  # type: ignore[assignment]
         return self.get_response(request)

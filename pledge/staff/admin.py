@@ -8,7 +8,7 @@ which change only through ``assign_role`` and ``remove_role``.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import django.contrib.auth.admin  # noqa: F401 - registers Group first, so we can replace it
 from django import forms
@@ -29,6 +29,14 @@ from .masking import MaskedAdmin, access_for, sees
 from .models import Role
 from .roles import ROLE_PERMISSIONS, RoleRefused, assign_role, declared_roles, remove_role
 from .trail import record_staff_view
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Members(TypedDict):
+        """What RoleAdmin.get_queryset annotates each role with."""
+
+        members: int
 
 
 def _declaration() -> dict[str, Any]:
@@ -74,7 +82,9 @@ class RoleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         members = get_user_model().objects.filter(groups=self.instance).order_by("email")
-        self.fields["remove_members"].choices = [(str(p.pk), self._label(p)) for p in members]
+        remove_members = self.fields["remove_members"]
+        assert isinstance(remove_members, forms.MultipleChoiceField)
+        remove_members.choices = [(str(p.pk), self._label(p)) for p in members]
 
     def _label(self, person: Any) -> str:
         parts = [person.name if sees(self.access, "user.name") else ""]
@@ -139,7 +149,7 @@ class RoleAdmin(admin.ModelAdmin):
         return ", ".join(self._role(role).get("categories", [])) or "none"
 
     @admin.display(description="members", ordering="members")
-    def member_count(self, role: Role) -> int:
+    def member_count(self, role: WithAnnotations[Role, _Members]) -> int:
         return role.members
 
     @admin.display(description="may open")

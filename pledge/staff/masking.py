@@ -17,13 +17,13 @@ person's record or a list of people (``trail.py``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -35,6 +35,9 @@ from pledge.policy.registry import declared_personal
 
 from .roles import StaffAccess, access_of
 from .trail import record_staff_view
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MASK = "••• masked"
 # Categories no page shows, whatever the role: a password is only ever a hash, and
@@ -60,9 +63,16 @@ def sees(access: StaffAccess | None, category: str) -> bool:
     return access is not None and category in access.categories and category not in NEVER_SHOWN
 
 
+def _concrete(model: type[Model]) -> type[Model]:
+    """The model whose table ``model`` reads: a proxy's concrete model, else itself."""
+    concrete = model._meta.concrete_model
+    assert concrete is not None  # only an abstract model has none
+    return concrete
+
+
 def registered_fields(model: type[Model]) -> dict[str, str]:
     """Field -> category, from the registry (a proxy model is its concrete model)."""
-    entry = declared_personal(model._meta.concrete_model)
+    entry = declared_personal(_concrete(model))
     return dict(entry.fields) if entry else {}
 
 
@@ -85,7 +95,8 @@ def lookup_category(model: type[Model], lookup: str) -> str | None:
             break  # a transform or lookup (``__startswith``) of a field that is not personal
         if not field.is_relation or field.related_model is None:
             return None
-        current = field.related_model._meta.concrete_model
+        assert not isinstance(field.related_model, str)  # "self" is resolved when apps load
+        current = _concrete(field.related_model)
     return NAME if current is person and current is not model._meta.concrete_model else None
 
 
@@ -101,7 +112,7 @@ def subject_of(obj: Any, path: str) -> int | None:
     return getattr(obj, f"{last}_id")
 
 
-def _mask_display(name: str, category: str, label: str) -> Callable[[Any], str]:
+def _mask_display(name: str, category: str, label: StrOrPromise) -> Callable[[Any], str]:
     def display(obj: Any) -> str:
         return format_html('<span class="masked">{}</span>', masked(category))
 
@@ -109,7 +120,7 @@ def _mask_display(name: str, category: str, label: str) -> Callable[[Any], str]:
     return admin.display(description=label)(display)
 
 
-def _person_display(fk: str, label: str, *, named: bool) -> Callable[[Any], str]:
+def _person_display(fk: str, label: StrOrPromise, *, named: bool) -> Callable[[Any], str]:
     """A foreign key to a person, shown as its number, and the name only if seen.
 
     Never ``str(person)``: it falls back to the email address.
@@ -169,8 +180,10 @@ class MaskingMixin:
             setattr(self, f"{fk}_named", _person_display(fk, label, named=True))
             setattr(self, f"{fk}_number", _person_display(fk, label, named=False))
 
-    def _label(self, name: str) -> str:
-        return capfirst(self.model._meta.get_field(name).verbose_name)
+    def _label(self, name: str) -> StrOrPromise:
+        field = self.model._meta.get_field(name)
+        assert isinstance(field, Field)  # personal fields and links to a person are columns
+        return capfirst(field.verbose_name)
 
     def personal_fields(self) -> dict[str, str]:
         return registered_fields(self.model)
@@ -183,7 +196,8 @@ class MaskingMixin:
             if f.many_to_one
             and f.concrete
             and f.related_model is not None
-            and f.related_model._meta.concrete_model is person
+            and not isinstance(f.related_model, str)  # "self" is resolved when apps load
+            and _concrete(f.related_model) is person
         ]
 
     def shown_as(self, request: HttpRequest, entry: Any) -> Any:
@@ -310,7 +324,7 @@ class MaskedAdmin(MaskingMixin, admin.ModelAdmin):
         return False
 
     def subject(self) -> str | None:
-        entry = declared_personal(self.model._meta.concrete_model)
+        entry = declared_personal(_concrete(self.model))
         return entry.subject if entry else None
 
     def object_label(self, request: HttpRequest, obj: Any) -> str:

@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "policy.policyversion": ("view",),
+        "shop.product": ("view", "add", "change"),  # sets the prices it bills
+        "campaigns.campaign": ("view",),  # the promotion prices a campaign offered
     },
     # "Support tickets and customers' contact details": who the customer is and
     # what we mailed them, to answer "did you send me ...?".
@@ -45,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "policy.policyversion": ("view",),
+        "shop.product": ("view",),  # answers customers' questions on editions and prices
+        "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
     },
     # "Mailing lists, campaigns and aggregate analytics; no personal data": how
     # campaigns went (statuses, purposes, subjects masked by category), never a
@@ -53,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "policy.policyversion": ("view",),
+        "shop.product": ("view",),  # campaigns name products and prices; billing sets them
+        "campaigns.campaign": ("view", "add", "change"),  # writes and sends the campaigns
     },
     # "Data requests, legal disclosures and policy versions": the person's record,
     # their consents, the audit trail of who saw what, and the versions in force.
@@ -64,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "shop.product": ("view",),  # what an order named, when a buyer asks about their data
     },
     # "Runs the sites and manages staff accounts": sees what every other role
     # sees, and changes who holds which role.
@@ -76,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "staff.role": ("view", "change"),
+        "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
+        "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too
     },
 }
 

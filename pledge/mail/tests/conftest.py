@@ -42,3 +42,47 @@ def queue_notice() -> Callable[..., OutboundMessage]:
         )
 
     return queue
+
+
+@pytest.fixture
+def mail_link() -> Callable[[str, str], str]:
+    """The first link in ``text`` that opens the view ``view_name``, as a path."""
+    import re
+    from urllib.parse import urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    def find(text: str, view_name: str) -> str:
+        for url in re.findall(r"https?://[^\s\"<>]+", text):
+            path = urlsplit(url).path
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            if match.view_name == view_name:
+                return path
+        raise AssertionError(f"no {view_name} link in:\n{text}")
+
+    return find
+
+
+@pytest.fixture
+def subscribed(
+    make_person: Callable[..., Any], mail_link: Callable[[str, str], str]
+) -> Callable[..., Any]:
+    """A verified person on News & Special Offers, joined by the real double opt-in."""
+    from django.urls import resolve
+
+    from pledge.mail.lists import confirm_subscription, request_subscription
+
+    def make(email: str | None = None, **extra: Any) -> Any:
+        person = make_person(email, **extra)
+        request_subscription(person, "news", site="contactgenie")
+        mail = OutboundMessage.objects.filter(person=person, purpose="list_confirmation").latest(
+            "pk"
+        )
+        token = resolve(mail_link(mail.body_text, "lists:confirm")).kwargs["token"]
+        confirm_subscription(token, site="contactgenie")
+        return person
+
+    return make

@@ -15,13 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 
+from pledge.campaigns.models import Campaign
+from pledge.campaigns.sending import save_campaign
 from pledge.people.models import Person
 from pledge.policy.models import AuditEvent, PolicyVersion
+from pledge.shop.catalog import save_product
+from pledge.shop.models import Product
 from pledge.staff.masking import MASK
 from pledge.staff.roles import assign_role
 from pledge.staff.trail import STAFF_VIEW
@@ -29,6 +34,8 @@ from pledge.staff.trail import STAFF_VIEW
 from .conftest import PLANTED_EMAIL, PLANTED_NAME, Planted
 
 PLANTED_STAFF_EMAIL = "pat.planted@claxton.localhost"
+PLANTED_PRODUCT = "ContactGenie Planted Edition"
+PLANTED_CAMPAIGN = "Planted winter news"
 EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
 
 
@@ -38,6 +45,8 @@ class World:
     version: PolicyVersion
     role: Group
     staff_member: Person
+    product: Product
+    campaign: Campaign
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,25 @@ PAGES = {
     "role_detail": Page(
         lambda w: f"/staff/staff/role/{w.role.pk}/change/", lambda w: PLANTED_STAFF_EMAIL
     ),
+    "product_list": Page(lambda w: "/staff/shop/product/", lambda w: PLANTED_PRODUCT),
+    "product_detail": Page(
+        lambda w: f"/staff/shop/product/{w.product.pk}/change/", lambda w: PLANTED_PRODUCT
+    ),
+    # Only a role that may add products gets the form; its price input is the probe.
+    "product_add": Page(lambda w: "/staff/shop/product/add/", lambda w: 'name="price"'),
+    "campaign_list": Page(lambda w: "/staff/campaigns/campaign/", lambda w: PLANTED_CAMPAIGN),
+    "campaign_detail": Page(
+        lambda w: f"/staff/campaigns/campaign/{w.campaign.pk}/change/", lambda w: PLANTED_CAMPAIGN
+    ),
+    "campaign_add": Page(lambda w: "/staff/campaigns/campaign/add/", lambda w: 'name="body_text"'),
+    "campaign_report": Page(
+        lambda w: f"/staff/campaigns/campaign/{w.campaign.pk}/report/",
+        lambda w: "Who will get it",
+    ),
+    # Filled in for the one person on the list, the planted customer: named or masked.
+    "campaign_preview": Page(
+        lambda w: f"/staff/campaigns/campaign/{w.campaign.pk}/preview/", lambda w: PLANTED_NAME
+    ),
 }
 
 VIEWERS = (
@@ -96,6 +124,14 @@ MATRIX = {
     "message_detail":     ("V",   "V",            "M",      "V",    "V",  "V",  "R",     "R"),
     "role_list":          ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
     "role_detail":        ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
+    "product_list":       ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
+    "product_detail":     ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
+    "product_add":        ("V",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
+    "campaign_list":      ("V",   "V",            "V",      "R",    "V",  "V",  "R",     "R"),
+    "campaign_detail":    ("V",   "V",            "V",      "R",    "V",  "V",  "R",     "R"),
+    "campaign_add":       ("R",   "R",            "V",      "R",    "V",  "V",  "R",     "R"),
+    "campaign_report":    ("V",   "V",            "V",      "R",    "V",  "V",  "R",     "R"),
+    "campaign_preview":   ("V",   "V",            "M",      "R",    "V",  "V",  "R",     "R"),
 }
 # fmt: on
 
@@ -113,6 +149,8 @@ AUDIT: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {
     ("message_detail", "*"): ("customer", (EMAIL, NAME)),
     ("message_detail", "marketing"): ("customer", ()),
     ("role_detail", "*"): ("members", (EMAIL, NAME)),
+    ("campaign_preview", "*"): ("customer", (NAME,)),
+    ("campaign_preview", "marketing"): None,  # the name masked: nothing seen
 }
 
 CELLS = [(page, viewer) for page in MATRIX for viewer in VIEWERS]
@@ -124,7 +162,25 @@ def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Per
         PLANTED_STAFF_EMAIL, "staff password 2026", point="staff", name="Pat Planted"
     )
     assign_role(staff_member, "customer_service", by=None)
-    return World(planted, policy, Group.objects.get(name="customer_service"), staff_member)
+    product = Product(
+        sku="cg-planted",
+        name=PLANTED_PRODUCT,
+        edition="Planted",
+        summary="Planted for the matrix.",
+        price=Decimal("49.00"),
+    )
+    save_product(product, by=None, sites=["contactgenie"])
+    campaign = Campaign(
+        name=PLANTED_CAMPAIGN,
+        site="contactgenie",
+        list_key="news",
+        subject="News for {{ first_name }}",
+        body_text="Hello {{ name }}.",
+    )
+    save_campaign(campaign, by=None)
+    return World(
+        planted, policy, Group.objects.get(name="customer_service"), staff_member, product, campaign
+    )
 
 
 def log_in(client: Any, viewer: str, world: World, make_staff: Callable[..., Person]) -> Any:
@@ -206,9 +262,26 @@ def test_each_role_sees_each_page_as_its_job_needs_and_the_view_is_audited(
 
 
 INDEX = {
-    "billing_clerk": {"people.person", "mail.outboundmessage", "policy.policyversion"},
-    "customer_service": {"people.person", "mail.outboundmessage", "policy.policyversion"},
-    "marketing": {"mail.outboundmessage", "policy.policyversion"},
+    "billing_clerk": {
+        "people.person",
+        "mail.outboundmessage",
+        "policy.policyversion",
+        "shop.product",
+        "campaigns.campaign",
+    },
+    "customer_service": {
+        "people.person",
+        "mail.outboundmessage",
+        "policy.policyversion",
+        "shop.product",
+        "campaigns.campaign",
+    },
+    "marketing": {
+        "mail.outboundmessage",
+        "policy.policyversion",
+        "shop.product",
+        "campaigns.campaign",
+    },
     "privacy_officer": {
         "people.person",
         "mail.outboundmessage",
@@ -216,6 +289,7 @@ INDEX = {
         "policy.consent",
         "policy.consentstate",
         "policy.auditevent",
+        "shop.product",
     },
     "administrator": {
         "people.person",
@@ -225,6 +299,8 @@ INDEX = {
         "policy.consentstate",
         "policy.auditevent",
         "staff.role",
+        "shop.product",
+        "campaigns.campaign",
     },
 }
 

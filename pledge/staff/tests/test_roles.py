@@ -48,12 +48,20 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
         "mail.view_outboundmessage",
         "mail.view_messageevent",
         "policy.view_policyversion",
+        "shop.view_product",
+        "campaigns.view_campaign",
+        "campaigns.add_campaign",
+        "campaigns.change_campaign",
     }
     assert perms("billing_clerk") == {
         "people.view_person",
         "mail.view_outboundmessage",
         "mail.view_messageevent",
         "policy.view_policyversion",
+        "shop.view_product",
+        "shop.add_product",
+        "shop.change_product",
+        "campaigns.view_campaign",
     }
     assert {"staff.view_role", "staff.change_role"} <= perms("administrator")
 

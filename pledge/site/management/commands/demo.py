@@ -16,7 +16,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from pledge.campaigns.demo import seed_campaigns
 from pledge.policy.loaded import configured_declaration
+from pledge.shop.demo import seed_products
 from pledge.site.demo import CUSTOMER_PASSWORD, CUSTOMERS, seed_customers
 from pledge.staff.demo import create_demo_staff
 
@@ -34,7 +36,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("policy_publish", by="make run", stdout=self.stdout)
         seed_customers()
+        seed_products()
         staff = create_demo_staff()
+        # After the staff: the demo's campaigns are written by its marketing member.
+        seed_campaigns()
         self.print_logins(staff, options["port"])
         if options["prepare_only"]:
             return
