@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "pledge.shop",
     "pledge.campaigns",
     "pledge.site",
+    "pledge.analytics",
 ]
 
 MIDDLEWARE = [
@@ -297,4 +298,6 @@ PERIODIC_JOBS = {
     "pledge.rights.retention.apply_retention": 60 * 60,
     # Start scheduled campaigns, write the next recipients of those sending.
     "pledge.campaigns.sending.run_due_campaigns": 15,
+    # C7: visitor salts (and the marks made under them) live at most 48 hours.
+    "pledge.analytics.visitors.purge_salts": 60 * 60,
 }

@@ -157,10 +157,10 @@ def dkim_sign(data: bytes, header_names: list[str]) -> bytes:
 def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) -> Envelope:
     """The wire form of an outbox row.
 
-    The same row always gives the same headers (Date is the time the message was
-    written, Message-ID was fixed then), so a resend after a crash is the same
-    message and the recipient's mail program can tell (only a DKIM signature is
-    made anew at each send, with its time). ``mailing_list`` adds the
+    The same row always gives the same bytes (Date is the time the message was
+    written, Message-ID and the MIME boundary were fixed then), so a resend after a
+    crash is the same message and the recipient's mail program can tell (only a
+    DKIM signature is made anew at each send, with its time). ``mailing_list`` adds the
     list's headers. Python's folding would turn a long List-Unsubscribe into
     encoded words that no mail program reads as a URL, so the list headers are
     written into the header block as they are, folded by hand.
@@ -178,6 +178,9 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     message.set_content(row.body_text, charset="utf-8")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html", charset="utf-8")
+        # The MIME boundary would be random at each build: fixed from the token, a
+        # resend is the same bytes. "==" never occurs in a quoted-printable or base64 part.
+        message.set_boundary(f"==pledge-{row.token}==")
     data = message.as_bytes()
     names = list(message.keys())
     if mailing_list is not None:

@@ -1,0 +1,1 @@
+"""Mail in: what an inbound message is (bounce, auto-reply, challenge, complaint, human)."""
