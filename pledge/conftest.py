@@ -12,6 +12,24 @@ from pledge.policy.models import PolicyVersion
 from pledge.policy.versions import publish_version
 
 
+def find_link(text: str, view_name: str) -> str:
+    """The path of the first link in a mail's ``text`` that opens ``view_name``."""
+    import re
+    from urllib.parse import urlsplit
+
+    from django.urls import Resolver404, resolve
+
+    for url in re.findall(r"https?://[^\s\"<>]+", text):
+        path = urlsplit(url).path
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        if match.view_name == view_name:
+            return path
+    raise AssertionError(f"no {view_name} link in:\n{text}")
+
+
 @pytest.fixture(autouse=True)
 def quick_argon2(settings: Any) -> None:
     """Argon2 at its lowest cost: still Argon2, without 0.3 s per password in tests."""

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from .models import Campaign, declared_lists, declared_sites
+from .sending import EDITABLE
 
 
 def list_choices() -> list[tuple[str, str]]:
@@ -25,20 +26,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "name",
-            "site",
-            "list_key",
-            "scope",
-            "subject",
-            "body_text",
-            "body_html",
-            "promo_label",
-            "promo_price",
-            "promo_currency",
-            "promo_starts_at",
-            "promo_ends_at",
-        ]
+        fields = list(EDITABLE)
         widgets = {
             "name": forms.TextInput(attrs={"class": "vTextField campaign-wide"}),
             "subject": forms.TextInput(attrs={"class": "vTextField campaign-wide"}),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pledge.conftest import find_link
 from pledge.mail.models import OutboundMessage
 from pledge.mail.outbox import enqueue
 
@@ -47,23 +48,7 @@ def queue_notice() -> Callable[..., OutboundMessage]:
 @pytest.fixture
 def mail_link() -> Callable[[str, str], str]:
     """The first link in ``text`` that opens the view ``view_name``, as a path."""
-    import re
-    from urllib.parse import urlsplit
-
-    from django.urls import Resolver404, resolve
-
-    def find(text: str, view_name: str) -> str:
-        for url in re.findall(r"https?://[^\s\"<>]+", text):
-            path = urlsplit(url).path
-            try:
-                match = resolve(path)
-            except Resolver404:
-                continue
-            if match.view_name == view_name:
-                return path
-        raise AssertionError(f"no {view_name} link in:\n{text}")
-
-    return find
+    return find_link
 
 
 @pytest.fixture

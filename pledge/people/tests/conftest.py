@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
+
+from pledge.conftest import find_link
 
 PASSWORD = "plum-violet-harbour-42"
 # The password the project's make_person fixture gives everyone.
@@ -54,16 +54,4 @@ def sign_in(client: Any) -> Callable[..., Any]:
 @pytest.fixture
 def mail_link() -> Callable[[str, str], str]:
     """Find a link in a mail: the path of the first one that opens ``people:<url_name>``."""
-
-    def find(text: str, url_name: str) -> str:
-        for url in re.findall(r"https?://[^\s\"<>]+", text):
-            path = urlsplit(url).path
-            try:
-                match = resolve(path)
-            except Resolver404:
-                continue
-            if match.view_name == f"people:{url_name}":
-                return path
-        raise AssertionError(f"no people:{url_name} link in:\n{text}")
-
-    return find
+    return lambda text, url_name: find_link(text, f"people:{url_name}")
