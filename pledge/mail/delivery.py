@@ -183,7 +183,7 @@ def _mailing_list(row: OutboundMessage) -> transport.MailingList | None:
         key=row.list_key,
         label=declared.get("label", row.list_key),
         scope=row.scope,
-        token=row.unsubscribe_token,
+        message_token=row.token,
         unsubscribe_url=site_base_url(row.site)
         + reverse("lists:unsubscribe", args=[row.unsubscribe_token]),
     )

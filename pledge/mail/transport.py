@@ -70,16 +70,19 @@ def return_path(token: str) -> str:
     return f"bounces+{token}@{settings.MAIL_DOMAIN}"
 
 
-# A signed token holds ":", which a mailbox name may not hold unquoted; "=" never
-# occurs in one (URL-safe base64 without padding, purpose keys, product SKUs).
-def unsubscribe_address(token: str) -> str:
-    """The mailbox that unsubscribes: ``unsubscribe+TOKEN@MAIL_DOMAIN``, ":" written "="."""
-    return f"unsubscribe+{token.replace(':', '=')}@{settings.MAIL_DOMAIN}"
+def unsubscribe_address(message_token: str) -> str:
+    """The mailbox that unsubscribes: ``unsubscribe+TOKEN@MAIL_DOMAIN`` (RFC 2369).
+
+    TOKEN is the message's own random token (32 hex digits), so the local part stays
+    within RFC 5321's 64 characters; mail coming in to it finds the message, whose
+    row names the person, the list and its scope.
+    """
+    return f"unsubscribe+{message_token}@{settings.MAIL_DOMAIN}"
 
 
 def unsubscribe_token_of(local_part: str) -> str:
-    """The token in the local part of an ``unsubscribe_address``, for mail coming in."""
-    return local_part.removeprefix("unsubscribe+").replace("=", ":")
+    """The message token in the local part of an ``unsubscribe_address``."""
+    return local_part.removeprefix("unsubscribe+")
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,14 @@ class MailingList:
     """The list a message is sent to, for its List-* headers.
 
     ``key`` and ``scope`` (a product's SKU) name the list in List-Id (RFC 2919);
-    ``unsubscribe_url`` answers the one-click POST (RFC 8058) and ``token`` is the
-    same signed token, in the mailto address (RFC 2369).
+    ``unsubscribe_url`` answers the one-click POST (RFC 8058) and ``message_token``
+    names the message in the mailto address (RFC 2369).
     """
 
     key: str
     label: str
     scope: str
-    token: str
+    message_token: str
     unsubscribe_url: str
 
     @property
@@ -107,7 +110,7 @@ class MailingList:
             label = '"' + self.label.replace("\\", "\\\\").replace('"', '\\"') + '"'
         else:
             label = Header(self.label, "utf-8").encode()
-        mailto = "mailto:" + quote(unsubscribe_address(self.token), safe="@+")
+        mailto = "mailto:" + quote(unsubscribe_address(self.message_token), safe="@+")
         return [
             # Folded between the two ways out: each line stays far below 998 octets.
             ("List-Unsubscribe", f"<{self.unsubscribe_url}>,\r\n <{mailto}>"),

@@ -32,7 +32,7 @@ def test_a_newsletter_received_over_smtp_has_the_list_headers(
     row, received = _received_newsletter(smtp_sink, person, queue_notice)
 
     token = row.unsubscribe_token
-    mailbox = "unsubscribe+" + token.replace(":", "%3D") + "@claxton.localhost"
+    mailbox = f"unsubscribe+{row.token}@claxton.localhost"
     assert received["List-Unsubscribe"] == (
         f"<https://contactgenie.localhost/mail/unsubscribe/{token}/>, <mailto:{mailbox}>"
     )
@@ -128,10 +128,10 @@ def test_a_list_mail_whose_template_drops_the_opt_out_link_is_refused(make_perso
     assert OutboundMessage.objects.count() == 0
 
 
-def test_the_mailto_token_reads_back():
-    token = "12:product_updates:contactgenie-pro:1vAbCd:Zm9v-YmFy_YmF6"
+def test_the_mailto_mailbox_fits_rfc_5321_and_names_the_message():
+    token = "0123456789abcdef0123456789abcdef"
 
     local = unsubscribe_address(token).split("@")[0]
 
-    assert ":" not in local
+    assert len(local) <= 64
     assert unsubscribe_token_of(local) == token
