@@ -25,8 +25,13 @@ def quick_argon2(settings: Any) -> None:
 def manage_link() -> Callable[..., str]:
     """The path of a signed link to one of a person's rights pages, as mail carries it."""
 
+    tokens: dict[int, str] = {}
+
     def link(person: Any, page: str = "manage") -> str:
-        return reverse(f"rights:{page}", args=[make_token("manage", person.pk)])
+        # One token per person, as one mail carries one: a second signed a
+        # moment later would differ in its timestamp.
+        token = tokens.setdefault(person.pk, make_token("manage", person.pk))
+        return reverse(f"rights:{page}", args=[token])
 
     return link
 
