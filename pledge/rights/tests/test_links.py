@@ -76,8 +76,8 @@ def test_the_link_form_answers_the_same_for_known_and_unknown_addresses(make_per
     assert known.content == unknown.content
     assert "If we hold data for that address, we sent a link" in known.content.decode()
     assert (mail.person_id, mail.purpose, mail.template) == (person.pk, "account", "rights/link")
-    (token,) = re.findall(r"/my-data/([^/\s]+)/", mail.body_text)
-    assert read_token("manage", token, max_age=60) == person.pk
+    (token,) = set(re.findall(r"/my-data/([^/\s]+)/", mail.body_text))
+    assert read_token("manage", token, max_age=60) == str(person.pk)
     assert audit.subject_id == person.pk
 
 
