@@ -158,7 +158,20 @@ class Sink:
     refused: list[Received] = field(default_factory=list)
     host: str = ""
     port: int = 0
+    # Offer RFC 2920 pipelining in EHLO, as Postfix and Exim do; False for a server
+    # that does not, to which the worker sends one command at a time.
+    pipelining: bool = True
     _answers: deque[tuple[str, str]] = field(default_factory=deque)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # aiosmtpd reads commands one after another, so it serves pipelined groups as
+        # they come; it only does not say so.
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     def answer_next(self, reply: str, *, at: str = "DATA") -> None:
         if at not in ("RCPT", "DATA"):

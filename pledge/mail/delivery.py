@@ -6,12 +6,20 @@ That holds on SQLite, where ``select_for_update`` does nothing; on PostgreSQL th
 candidates are picked with ``FOR UPDATE SKIP LOCKED`` so workers do not queue up
 behind each other's rows.
 
-Each claimed row is checked against the gate at the moment of sending (C9, C10,
-C22) and marked sent only after the server accepted it. A worker that dies leaves
-its rows leased; when the lease expires another worker takes them and sends them
-again with the same Message-ID. So nothing is lost, and the only duplicate
-possible is a message the server accepted just before the worker died, which the
-recipient's mail program can recognise by its Message-ID.
+The batch goes out in chunks of ``MAIL_CONNECTIONS × MAIL_MARK_EVERY`` messages.
+For each chunk the gate is asked again for every message, at that moment, in a
+few queries (``gate.allows_each``, the rule of ``gate.allows``) (C9, C10, C22);
+the lease is renewed and the attempt counted; the messages are built and sent,
+pipelined over a few SMTP sessions (``transport.Pool``); then every outcome is
+recorded in one transaction, with a conditional UPDATE per kind of outcome over
+the list of ids. A message is marked sent only after the server accepted it.
+
+A worker that dies leaves its rows leased; when the lease expires another worker
+takes them (a reclaim, counted apart from attempts) and sends them again with the
+same Message-ID. So nothing is lost, and the only duplicates possible are messages
+the server accepted in the chunk in hand, not yet marked: at most
+``MAIL_CONNECTIONS × MAIL_MARK_EVERY`` per dead worker (50 by default), each
+recognisable by its Message-ID.
 """
 
 from __future__ import annotations
@@ -20,19 +28,21 @@ import logging
 import os
 import secrets
 import socket
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, PositiveIntegerField, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
 from pledge.policy import gate
-from pledge.policy.audit import record_audit
+from pledge.policy.audit import record_audits
 from pledge.policy.loaded import configured_declaration
 
 from . import transport
@@ -77,7 +87,9 @@ def claim_due(*, limit: int, worker_id: str) -> tuple[str, list[OutboundMessage]
     """Lease up to ``limit`` due messages to this worker; return the claim and the rows.
 
     A claim name is unique per call, so the rows this call's UPDATE changed are
-    exactly the rows leased under it; a row another worker took first is not.
+    exactly the rows leased under it; a row another worker took first is not. A row
+    whose lease had expired counts a reclaim; attempts are counted only when a
+    message is handed to the server (``_deliver_chunk``).
     """
     now = timezone.now()
     claim = f"{worker_id[:55]}/{secrets.token_hex(4)}"
@@ -92,15 +104,17 @@ def claim_due(*, limit: int, worker_id: str) -> tuple[str, list[OutboundMessage]
         if not picked:
             return claim, []
         OutboundMessage.objects.filter(_due(now), pk__in=picked).update(
+            reclaims=Case(
+                When(status=Status.SENDING, then=F("reclaims") + 1),
+                default=F("reclaims"),
+                output_field=PositiveIntegerField(),
+            ),
             status=Status.SENDING,
             leased_by=claim,
             lease_until=now + timedelta(seconds=settings.MAIL_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
         )
-    rows = (
-        OutboundMessage.objects.filter(pk__in=picked, leased_by=claim)
-        .select_related("person__collected_under")
-        .order_by("next_attempt_at", "pk")
+    rows = OutboundMessage.objects.filter(pk__in=picked, leased_by=claim).order_by(
+        "next_attempt_at", "pk"
     )
     return claim, list(rows)
 
@@ -110,90 +124,195 @@ def deliver_due(
     limit: int | None = None,
     worker_id: str | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    pool: transport.Pool | None = None,
 ) -> Pass:
-    """Deliver the messages that are due now, in one pass over one SMTP session.
+    """Deliver the messages that are due now, in one pass over a few SMTP sessions.
 
-    ``should_stop`` is asked between messages: when it says yes the message in hand
-    has been finished and the rest of the batch goes back to the queue untried.
+    ``should_stop`` is asked between chunks: when it says yes the chunk in hand has
+    been finished and the rest of the batch goes back to the queue untried. ``pool``
+    holds sessions kept open from pass to pass (the worker's); without it the pass
+    opens its own and ends them.
     """
+    if pool is None:
+        with transport.Pool(settings.MAIL_CONNECTIONS) as own:
+            return deliver_due(limit=limit, worker_id=worker_id, should_stop=should_stop, pool=own)
     claim, rows = claim_due(
         limit=limit or settings.MAIL_BATCH_SIZE, worker_id=worker_id or default_worker_id()
     )
     result = Pass()
     if not rows:
         return result
-    with transport.Connection() as connection:
-        for index, row in enumerate(rows):
-            if should_stop():
-                release(rows[index:], claim)
-                break
-            try:
-                result.deliveries.append(_deliver_one(row, claim, connection))
-            except transport.SMTPUnavailable as exc:
-                release(rows[index:], claim)
-                result.unavailable = str(exc)
-                logger.warning("%s; %d message(s) back in the queue", exc, len(rows) - index)
-                break
+    size = max(settings.MAIL_CONNECTIONS, 1) * max(settings.MAIL_MARK_EVERY, 1)
+    lookup = _Lookup()
+    for start in range(0, len(rows), size):
+        if should_stop():
+            release(rows[start:], claim)
+            break
+        try:
+            result.deliveries += _deliver_chunk(rows[start : start + size], claim, pool, lookup)
+        except transport.SMTPUnavailable as exc:
+            release(rows[start + size :], claim)  # the chunk's own were released
+            result.unavailable = str(exc)
+            logger.warning("%s; unsent messages back in the queue", exc)
+            break
     return result
 
 
-def _deliver_one(row: OutboundMessage, claim: str, connection: transport.Connection) -> Delivery:
-    if not _renew(row, claim):
-        logger.warning("message %s: lease lost to another worker, not sent", row.pk)
-        return Delivery(row.pk, "skipped", "lease lost to another worker")
-    # The gate's answer must be about the person as they are now, not at claim time.
-    person = row.person
-    person.refresh_from_db(fields=["status", "contact_opt_out_at"])
-    decision = gate.allows(person, row.purpose, scope=row.scope)
-    if not decision:
-        return refuse(row, claim, decision.reason)
-    if not row.to_address:
-        return refuse(row, claim, "the person has no email address")
-    if row.attempts > settings.MAIL_MAX_ATTEMPTS:
-        # Claimed again and again without an answer: its worker died each time.
-        return fail(row, claim, f"gave up after {row.attempts - 1} attempts")
-    try:
-        envelope = transport.build(
-            row, site_name=_site_name(row.site), mailing_list=_mailing_list(row)
+@dataclass
+class Outcome:
+    """What to record for one message: its event, its audit reason and its row's new values."""
+
+    row: OutboundMessage
+    kind: str
+    detail: str
+    audit_reason: str
+    changes: dict[str, Any]
+    at: datetime
+
+
+class _Lookup:
+    """What stays the same for a whole pass: site names, list labels, link prefixes."""
+
+    def __init__(self) -> None:
+        self.declaration = configured_declaration()
+        self._site_names: dict[str, str] = {}
+        self._unsubscribe_prefix: dict[str, str] = {}
+
+    def site_name(self, site_key: str) -> str:
+        if site_key not in self._site_names:
+            site = self.declaration.sites.get(site_key)
+            organisation: str = self.declaration.data["organisation"]["name"]
+            self._site_names[site_key] = site["name"] if site else organisation
+        return self._site_names[site_key]
+
+    def mailing_list(self, row: OutboundMessage) -> transport.MailingList | None:
+        """The list a row was written for, for its List-* headers (C16); None if none."""
+        if not row.list_key:
+            return None
+        declared = self.declaration.data["lists"].get(row.list_key, {})
+        return transport.MailingList(
+            key=row.list_key,
+            label=declared.get("label", row.list_key),
+            scope=row.scope,
+            message_token=row.token,
+            unsubscribe_url=self.unsubscribe_url(row.site, row.unsubscribe_token),
         )
-    except Exception as exc:  # a row that cannot be built is set aside, not retried
-        return fail(row, claim, f"cannot build the message: {exc}")
-    reply = connection.send(envelope)
-    if reply.outcome == transport.ACCEPTED:
-        return mark_sent(row, claim, reply)
-    if reply.outcome == transport.PERMANENT:
-        return fail(row, claim, str(reply), code=reply.code)
-    if row.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        return fail(row, claim, f"gave up after {row.attempts} attempts: {reply}", code=reply.code)
-    return defer(row, claim, reply)
+
+    def unsubscribe_url(self, site_key: str, token: str) -> str:
+        if site_key not in self._unsubscribe_prefix:
+            # The path with a stand-in token, cut before it: reverse() once per site.
+            path = reverse("lists:unsubscribe", args=["TOKEN"])
+            self._unsubscribe_prefix[site_key] = site_base_url(site_key) + path[: -len("TOKEN/")]
+        return f"{self._unsubscribe_prefix[site_key]}{token}/"
 
 
-def _site_name(site_key: str) -> str:
-    site = configured_declaration().sites.get(site_key)
-    name: str = site["name"] if site else configured_declaration().data["organisation"]["name"]
-    return name
+def _fresh_people(rows: Sequence[OutboundMessage]) -> dict[Any, Any]:
+    """The rows' people as they are now, with what the gate reads of them: one query."""
+    people = get_user_model()._default_manager.filter(pk__in={row.person_id for row in rows})
+    return {person.pk: person for person in people.only(*GATE_FIELDS)}
 
 
-def _mailing_list(row: OutboundMessage) -> transport.MailingList | None:
-    """The list a row was written for, for its List-* headers (C16); None if none."""
-    if not row.list_key:
-        return None
-    declared = configured_declaration().data["lists"].get(row.list_key, {})
-    return transport.MailingList(
-        key=row.list_key,
-        label=declared.get("label", row.list_key),
-        scope=row.scope,
-        message_token=row.token,
-        unsubscribe_url=site_base_url(row.site)
-        + reverse("lists:unsubscribe", args=[row.unsubscribe_token]),
-    )
+# What the gate reads of a person (``gate.allows``).
+GATE_FIELDS = ("pk", "status", "contact_opt_out_at", "email_verified_at", "collected_under_id")
 
 
-def _renew(row: OutboundMessage, claim: str) -> bool:
-    """Extend this worker's lease on the row; False if another worker holds it now."""
+def _deliver_chunk(
+    rows: Sequence[OutboundMessage],
+    claim: str,
+    pool: transport.Pool,
+    lookup: _Lookup,
+) -> list[Delivery]:
+    """Ask the gate, send and record one chunk; SMTPUnavailable with nothing sent or recorded."""
+    people = _fresh_people(rows)
+    # The gate's answer must be about the people as they are now, not at claim time.
+    decisions = gate.allows_each([(people[row.person_id], row.purpose, row.scope) for row in rows])
+    outcomes: list[Outcome] = []
+    sendable: list[OutboundMessage] = []
+    for row, decision in zip(rows, decisions, strict=True):
+        if not decision:
+            outcomes.append(refused(row, decision.reason))
+        elif not row.to_address:
+            outcomes.append(refused(row, "the person has no email address"))
+        elif row.attempts >= settings.MAIL_MAX_ATTEMPTS:
+            # Handed to the server that often, never with an answer recorded: each
+            # time its worker died with it in hand. Set aside, not tried forever.
+            outcomes.append(failed(row, f"gave up after {row.attempts} attempts"))
+        else:
+            sendable.append(row)
+    deliveries: list[Delivery] = []
+    if sendable:
+        try:
+            pool.open(len(sendable))
+        except transport.SMTPUnavailable:
+            # Nothing sent: the gate's refusals stand, the rest go back untried.
+            record(outcomes, claim)
+            release(sendable, claim)
+            raise
+        held = count_attempts(sendable, claim)
+        deliveries += [
+            Delivery(row.pk, "skipped", "lease lost to another worker")
+            for row in sendable
+            if row.pk not in held
+        ]
+        sendable = [row for row in sendable if row.pk in held]
+        outcomes += _send(sendable, claim, pool, lookup)
+    deliveries += record(outcomes, claim)
+    untried = [row for row in sendable if row.pk not in {o.row.pk for o in outcomes}]
+    if untried:
+        release(untried, claim, counted=True)
+    order = {row.pk: n for n, row in enumerate(rows)}
+    return sorted(deliveries, key=lambda delivery: order[delivery.message])
+
+
+def _send(
+    rows: Sequence[OutboundMessage], claim: str, pool: transport.Pool, lookup: _Lookup
+) -> list[Outcome]:
+    """Build and send the rows; the outcome of each that was tried."""
+    outcomes: list[Outcome] = []
+    envelopes: list[tuple[OutboundMessage, transport.Envelope]] = []
+    for row in rows:
+        try:
+            envelope = transport.build(
+                row, site_name=lookup.site_name(row.site), mailing_list=lookup.mailing_list(row)
+            )
+        except Exception as exc:  # a row that cannot be built is set aside, not retried
+            outcomes.append(failed(row, f"cannot build the message: {exc}"))
+            continue
+        envelopes.append((row, envelope))
+    replies = pool.send_many([envelope for _, envelope in envelopes])
+    now = timezone.now()  # one time for the chunk: its sent rows are marked by one UPDATE
+    for (row, _), reply in zip(envelopes, replies, strict=True):
+        if reply.outcome == transport.ACCEPTED:
+            outcomes.append(sent(row, reply, now))
+        elif reply.outcome == transport.PERMANENT:
+            outcomes.append(failed(row, str(reply), code=reply.code))
+        elif reply.outcome == transport.TEMPORARY:
+            if row.attempts >= settings.MAIL_MAX_ATTEMPTS:
+                detail = f"gave up after {row.attempts} attempts: {reply}"
+                outcomes.append(failed(row, detail, code=reply.code))
+            else:
+                outcomes.append(deferred(row, reply, now))
+        # NOT_TRIED: no outcome; the row goes back to the queue (``_deliver_chunk``).
+    return outcomes
+
+
+def count_attempts(rows: Sequence[OutboundMessage], claim: str) -> set[Any]:
+    """Extend the lease on the rows and count an attempt each; the ids still held.
+
+    One UPDATE; if another worker took some over meanwhile (this worker stalled past
+    its lease), one more query finds which rows are still this claim's.
+    """
+    ids = [row.pk for row in rows]
+    held = OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=claim)
     lease_until = timezone.now() + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
-    held = OutboundMessage.objects.filter(pk=row.pk, status=Status.SENDING, leased_by=claim)
-    return held.update(lease_until=lease_until) == 1
+    changed = held.update(lease_until=lease_until, attempts=F("attempts") + 1)
+    still = set(ids) if changed == len(ids) else set(held.values_list("pk", flat=True))
+    for row in rows:
+        if row.pk in still:
+            row.attempts += 1
+    for row_id in set(ids) - still:
+        logger.warning("message %s: lease lost to another worker, not sent", row_id)
+    return still
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -202,122 +321,149 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.MAIL_RETRY_MAX_SECONDS))
 
 
-def _settle(
-    row: OutboundMessage,
-    claim: str,
-    *,
-    kind: str,
-    detail: str,
-    audit_reason: str,
-    now: datetime,
-    **changes: Any,
-) -> Delivery:
-    """Record the outcome of one attempt: the row, its event and the audit row.
+def record(outcomes: Sequence[Outcome], claim: str) -> list[Delivery]:
+    """Record the outcomes of a chunk in one transaction: rows, events and audit rows.
 
-    Only the lease holder may record it: the UPDATE is conditional on the claim,
-    so a worker that lost its lease changes nothing.
+    Only the lease holder may record: the rows still held by ``claim`` are read
+    (locked on PostgreSQL), and each UPDATE is conditional on the claim as well, so
+    a worker that lost its lease changes nothing. Rows with the same new values are
+    updated together, by one UPDATE over their ids.
     """
+    if not outcomes:
+        return []
+    ids = [outcome.row.pk for outcome in outcomes]
     with transaction.atomic():
-        held = OutboundMessage.objects.filter(pk=row.pk, status=Status.SENDING, leased_by=claim)
-        if not held.update(lease_until=None, leased_by="", **changes):
+        mine = OutboundMessage.objects.filter(pk__in=ids, status=Status.SENDING, leased_by=claim)
+        held = set(mine.select_for_update().values_list("pk", flat=True))
+        kept = [outcome for outcome in outcomes if outcome.row.pk in held]
+        groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+        for outcome in kept:
+            groups[tuple(sorted(outcome.changes.items()))].append(outcome.row.pk)
+        for changes, group in groups.items():
+            mine.filter(pk__in=group).update(lease_until=None, leased_by="", **dict(changes))
+        MessageEvent.objects.bulk_create(
+            MessageEvent(
+                message_id=outcome.row.pk,
+                kind=outcome.kind,
+                at=outcome.at,
+                attempt=outcome.row.attempts,
+                detail=outcome.detail[:500],
+            )
+            for outcome in kept
+        )
+        record_audits(
+            {
+                "action": f"mail.{outcome.kind}",
+                "subject_id": outcome.row.person_id,
+                "reason": outcome.audit_reason[:255],
+                "detail": {
+                    "message": outcome.row.pk,
+                    "purpose": outcome.row.purpose,
+                    "template": outcome.row.template,
+                    "attempt": outcome.row.attempts,
+                },
+            }
+            for outcome in kept
+        )
+    deliveries = []
+    for outcome in outcomes:
+        row = outcome.row
+        if row.pk not in held:
             logger.warning("message %s: lease lost before its outcome was recorded", row.pk)
-            return Delivery(row.pk, "skipped", "lease lost before the outcome was recorded")
-        MessageEvent.objects.create(
-            message_id=row.pk, kind=kind, at=now, attempt=row.attempts, detail=detail[:500]
+            deliveries.append(
+                Delivery(row.pk, "skipped", "lease lost before the outcome was recorded")
+            )
+            continue
+        # One line per message; the person by number only, never the address (C7).
+        logger.info(
+            "message %s to #%s (%s, %s) attempt %s: %s %s",
+            row.pk,
+            row.person_id,
+            row.purpose,
+            row.template,
+            row.attempts,
+            outcome.kind,
+            outcome.detail,
         )
-        record_audit(
-            f"mail.{kind}",
-            subject_id=row.person_id,
-            reason=audit_reason[:255],
-            detail={
-                "message": row.pk,
-                "purpose": row.purpose,
-                "template": row.template,
-                "attempt": row.attempts,
-            },
-        )
-    # One line per message; the person by number only, never the address (C7).
-    logger.info(
-        "message %s to #%s (%s, %s) attempt %s: %s %s",
-        row.pk,
-        row.person_id,
-        row.purpose,
-        row.template,
-        row.attempts,
-        kind,
-        detail,
+        deliveries.append(Delivery(row.pk, outcome.kind, outcome.detail))
+    return deliveries
+
+
+def sent(row: OutboundMessage, reply: transport.Reply, now: datetime | None = None) -> Outcome:
+    """The server accepted the message: it is sent. ``now``: the time of the chunk's replies."""
+    now = now or timezone.now()
+    return Outcome(
+        row,
+        Kind.SENT,
+        str(reply),
+        f"{row.purpose}: accepted by the mail server",
+        {"status": Status.SENT, "sent_at": now, "last_error": ""},
+        now,
     )
-    return Delivery(row.pk, kind, detail)
+
+
+def refused(row: OutboundMessage, reason: str) -> Outcome:
+    """The gate says no at the moment of sending: the message is not sent, ever."""
+    return Outcome(
+        row,
+        Kind.REFUSED,
+        reason,
+        f"{row.purpose}: {reason}",
+        {"status": Status.REFUSED, "reason": reason[:255]},
+        timezone.now(),
+    )
+
+
+def deferred(row: OutboundMessage, reply: transport.Reply, now: datetime | None = None) -> Outcome:
+    """A temporary failure: back to the queue, to be tried again after a growing wait."""
+    now = now or timezone.now()
+    return Outcome(
+        row,
+        Kind.DEFERRED,
+        str(reply),
+        # The server's text may quote the address: the audit keeps only its code.
+        f"{row.purpose}: temporary failure {reply.code}",
+        {
+            "status": Status.QUEUED,
+            "next_attempt_at": now + retry_delay(row.attempts),
+            "last_error": str(reply)[:500],
+        },
+        now,
+    )
+
+
+def failed(row: OutboundMessage, detail: str, *, code: int = 0) -> Outcome:
+    """A permanent failure, or too many temporary ones: the message is given up."""
+    return Outcome(
+        row,
+        Kind.FAILED,
+        detail,
+        f"{row.purpose}: failed permanently{f' {code}' if code else ''}",
+        {
+            "status": Status.FAILED,
+            "reason": "the mail could not be delivered",
+            "last_error": detail[:500],
+        },
+        timezone.now(),
+    )
 
 
 def mark_sent(row: OutboundMessage, claim: str, reply: transport.Reply) -> Delivery:
-    """The server accepted the message: it is sent."""
-    now = timezone.now()
-    return _settle(
-        row,
-        claim,
-        kind=Kind.SENT,
-        detail=str(reply),
-        audit_reason=f"{row.purpose}: accepted by the mail server",
-        now=now,
-        status=Status.SENT,
-        sent_at=now,
-        last_error="",
-    )
+    """Record that the server accepted one message, if ``claim`` still holds it."""
+    [delivery] = record([sent(row, reply)], claim)
+    return delivery
 
 
-def refuse(row: OutboundMessage, claim: str, reason: str) -> Delivery:
-    """The gate says no at the moment of sending: the message is not sent, ever."""
-    return _settle(
-        row,
-        claim,
-        kind=Kind.REFUSED,
-        detail=reason,
-        audit_reason=f"{row.purpose}: {reason}",
-        now=timezone.now(),
-        status=Status.REFUSED,
-        reason=reason[:255],
-    )
-
-
-def defer(row: OutboundMessage, claim: str, reply: transport.Reply) -> Delivery:
-    """A temporary failure: back to the queue, to be tried again after a growing wait."""
-    now = timezone.now()
-    return _settle(
-        row,
-        claim,
-        kind=Kind.DEFERRED,
-        detail=str(reply),
-        # The server's text may quote the address: the audit keeps only its code.
-        audit_reason=f"{row.purpose}: temporary failure {reply.code}",
-        now=now,
-        status=Status.QUEUED,
-        next_attempt_at=now + retry_delay(row.attempts),
-        last_error=str(reply)[:500],
-    )
-
-
-def fail(row: OutboundMessage, claim: str, detail: str, *, code: int = 0) -> Delivery:
-    """A permanent failure, or too many temporary ones: the message is given up."""
-    return _settle(
-        row,
-        claim,
-        kind=Kind.FAILED,
-        detail=detail,
-        audit_reason=f"{row.purpose}: failed permanently{f' {code}' if code else ''}",
-        now=timezone.now(),
-        status=Status.FAILED,
-        reason="the mail could not be delivered",
-        last_error=detail[:500],
-    )
-
-
-def release(rows: Sequence[OutboundMessage], claim: str) -> int:
+def release(rows: Sequence[OutboundMessage], claim: str, *, counted: bool = False) -> int:
     """Hand claimed rows back to the queue untried, as if never claimed.
 
     Lease bookkeeping, not a change in what happened to the message: no event and
-    no audit row.
+    no audit row. ``counted``: an attempt was counted for them that never reached
+    the server (its session broke first), and is taken back.
     """
+    changes: dict[str, Any] = {"status": Status.QUEUED, "leased_by": "", "lease_until": None}
+    if counted:
+        changes["attempts"] = F("attempts") - 1
     return OutboundMessage.objects.filter(
         pk__in=[row.pk for row in rows], status=Status.SENDING, leased_by=claim
-    ).update(status=Status.QUEUED, leased_by="", lease_until=None, attempts=F("attempts") - 1)
+    ).update(**changes)

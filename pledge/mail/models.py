@@ -39,6 +39,8 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
         # C8: whether and how often the person opened the mail (its clear gif).
         "first_opened_at": "user.behavior.browsing_history",
         "open_count": "user.behavior.browsing_history",
+        # C16: the person left the list from this message's opt-out link or header.
+        "unsubscribed_at": "user.behavior.browsing_history",
     },
     version_field=None,
 )
@@ -58,7 +60,9 @@ class OutboundMessage(models.Model):
     hold (C16); the token is fixed here so a resend has the same headers. An HTML
     mail carries a clear gif whose URL holds only ``open_token``, a random value of
     its own (C8); an open counts in ``first_opened_at`` and ``open_count``, and
-    nothing about who or what fetched the gif is kept.
+    nothing about who or what fetched the gif is kept. ``unsubscribed_at`` is when
+    the person left the list through this message's opt-out link or one-click
+    header, so a campaign's report counts exactly the opt-outs its mail caused.
     """
 
     class Status(models.TextChoices):
@@ -89,6 +93,7 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField(db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    reclaims = models.PositiveIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
     leased_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -98,6 +103,7 @@ class OutboundMessage(models.Model):
     open_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
     first_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     objects = OutboundMessageQuerySet.as_manager()
 

@@ -16,14 +16,15 @@ headers included, so no relay can strip or change the way out unnoticed.
 
 from __future__ import annotations
 
+import binascii
+import re
 import smtplib
 import ssl
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -33,11 +34,10 @@ from urllib.parse import quote
 import dkim
 from django.conf import settings
 
-# CRLF line ends, and never raw 8-bit bodies: a UTF-8 part is sent quoted-printable
-# or base64, so any relay takes it whether or not it offers 8BITMIME.
-WIRE_POLICY = SMTP.clone(cte_type="7bit")
-
 ACCEPTED, TEMPORARY, PERMANENT = "accepted", "temporary", "permanent"
+# The message never left: its session broke before its content was written. It can
+# be handed back to the queue as if never tried.
+NOT_TRIED = "not tried"
 
 
 @dataclass(frozen=True)
@@ -164,37 +164,101 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     written, Message-ID and the MIME boundary were fixed then), so a resend after a
     crash is the same message and the recipient's mail program can tell (only a
     DKIM signature is made anew at each send, with its time). ``mailing_list`` adds the
-    list's headers. Python's folding would turn a long List-Unsubscribe into
-    encoded words that no mail program reads as a URL, so the list headers are
-    written into the header block as they are, folded by hand.
+    list's headers, written as they are and folded by hand: Python's folding would
+    turn a long List-Unsubscribe into encoded words that no mail program reads as a URL.
+
+    Written directly as bytes, not through ``email.message.EmailMessage``: building
+    one of those costs over a millisecond, which capped the worker near 500 messages
+    a second a core (DESIGN.md, "Measured on these machines"); this costs tens of
+    microseconds. The result is plain RFC 5322/2045 MIME that the ``email`` package
+    reads back as it would its own (``test_wire_form.py``).
     """
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
-    message = EmailMessage(policy=WIRE_POLICY)
-    message["From"] = Address(display_name=site_name, addr_spec=settings.MAIL_FROM_ADDRESS)
-    message["To"] = Address(display_name=row.to_name, addr_spec=row.to_address)
-    message["Subject"] = row.subject
-    message["Date"] = format_datetime(row.created_at)
-    message["Message-ID"] = row.message_id
-    # RFC 3834: vacation responders and challenge-response filters stay quiet.
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text, charset="utf-8")
+    headers = [
+        ("From", _from_header(site_name)),
+        ("To", _address_header(row.to_name, row.to_address)),
+        ("Subject", _text_header("Subject", row.subject)),
+        ("Date", format_datetime(row.created_at)),
+        ("Message-ID", row.message_id),
+        # RFC 3834: vacation responders and challenge-response filters stay quiet.
+        ("Auto-Submitted", "auto-generated"),
+        ("MIME-Version", "1.0"),
+    ]
     if row.body_html:
-        message.add_alternative(row.body_html, subtype="html", charset="utf-8")
-        # The MIME boundary would be random at each build: fixed from the token, a
-        # resend is the same bytes. "==" never occurs in a quoted-printable or base64 part.
-        message.set_boundary(f"==pledge-{row.token}==")
-    data = message.as_bytes()
-    names = list(message.keys())
+        # The boundary is fixed from the token, so a resend is the same bytes. It
+        # holds "=", which an encoded part never carries bare (``_part``).
+        boundary = f"==pledge-{row.token}=="
+        headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+        delimiter = b"--" + boundary.encode()
+        body = b"".join(
+            [
+                delimiter + b"\r\n",
+                _with_headers(*_part("plain", row.body_text)),
+                b"\r\n" + delimiter + b"\r\n",
+                _with_headers(*_part("html", row.body_html)),
+                b"\r\n" + delimiter + b"--\r\n",
+            ]
+        )
+    else:
+        part_headers, body = _part("plain", row.body_text)
+        headers += part_headers
     if mailing_list is not None:
-        head, blank, body = data.partition(b"\r\n\r\n")
-        extra = mailing_list.headers()
-        lines = "".join(f"\r\n{name}: {value}" for name, value in extra)
-        data = head + lines.encode("ascii") + blank + body
-        names += [name for name, _ in extra]
+        headers += mailing_list.headers()
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    data = head + b"\r\n" + body
+    names = [name for name, _ in headers]
     return Envelope(
         mail_from=return_path(row.token), rcpt_to=row.to_address, data=dkim_sign(data, names)
     )
+
+
+@cache
+def _from_header(site_name: str) -> str:
+    """From: the site's name and the sending address; the same for every message of a site."""
+    return _address_header(site_name, settings.MAIL_FROM_ADDRESS)
+
+
+def _address_header(name: str, address: str) -> str:
+    """``"Name" <address>``, the name quoted or RFC 2047-encoded as it needs."""
+    name = " ".join(name.split())  # no line break can end the header early
+    return formataddr((name, address), charset="utf-8")
+
+
+def _text_header(header_name: str, value: str) -> str:
+    """An unstructured header: as it is if short plain ASCII, else folded and encoded."""
+    value = " ".join(value.split())
+    if value.isascii() and "=?" not in value and len(header_name) + len(value) < 76:
+        return value
+    charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
+    return Header(value, charset, header_name=header_name).encode(linesep="\r\n")
+
+
+def _part(subtype: str, text: str) -> tuple[list[tuple[str, str]], bytes]:
+    """One text part: its headers, and its body with CRLF line ends.
+
+    7bit when the text is short-lined ASCII without "=" (so no MIME boundary can
+    occur in it), else quoted-printable (``binascii``, in C): never raw 8-bit, so
+    any relay takes it whether or not it offers 8BITMIME.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    if text.isascii() and "=" not in text and max(map(len, text.split("\n"))) <= 76:
+        encoding, body = "7bit", text.encode("ascii")
+    else:
+        encoding = "quoted-printable"
+        body = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    headers = [
+        ("Content-Type", f'text/{subtype}; charset="utf-8"'),
+        ("Content-Transfer-Encoding", encoding),
+    ]
+    return headers, body.replace(b"\n", b"\r\n")
+
+
+def _with_headers(headers: list[tuple[str, str]], body: bytes) -> bytes:
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return head.encode("ascii") + b"\r\n" + body
 
 
 def _classify(code: int, text: bytes | str) -> Reply:
@@ -216,6 +280,7 @@ class Connection:
 
     def __init__(self) -> None:
         self._smtp: smtplib.SMTP | None = None
+        self.pipelining = False
 
     def __enter__(self) -> Connection:
         return self
@@ -252,16 +317,23 @@ class Connection:
             raise SMTPUnavailable(f"cannot open an SMTP session with {where}: {exc}") from exc
         return smtp
 
-    def send(self, envelope: Envelope) -> Reply:
-        """Send one message; raise SMTPUnavailable only if no session can be opened."""
+    def ensure_open(self) -> smtplib.SMTP:
+        """The session, opened if it is not; SMTPUnavailable if it cannot be."""
         if self._smtp is None:
             self._smtp = self._open()
+            # RFC 2920: commands may be sent in groups only if the server says so.
+            self.pipelining = bool(self._smtp.has_extn("pipelining"))
+        return self._smtp
+
+    def send(self, envelope: Envelope) -> Reply:
+        """Send one message; raise SMTPUnavailable only if no session can be opened."""
+        smtp = self.ensure_open()
         try:
-            return self._transaction(self._smtp, envelope)
+            return self._transaction(smtp, envelope)
         except OSError as exc:
             # The session broke mid-message. Whether the server kept the message is
             # unknown, so it is tried again later with the same Message-ID.
-            self._drop()
+            self.drop()
             return Reply(TEMPORARY, 0, f"connection lost: {exc}")
 
     def _transaction(self, smtp: smtplib.SMTP, envelope: Envelope) -> Reply:
@@ -277,16 +349,16 @@ class Connection:
         reply = _classify(code, text)
         if code == 421:
             # The server is closing the session; the next message opens a new one.
-            self._drop()
+            self.drop()
         elif reply.outcome != ACCEPTED:
             try:
                 smtp.rset()
             except OSError:
                 # The answer stands; the next message opens a new session.
-                self._drop()
+                self.drop()
         return reply
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         if self._smtp is not None:
             try:
                 self._smtp.close()
@@ -302,4 +374,199 @@ class Connection:
         except OSError:
             pass
         finally:
-            self._drop()
+            self.drop()
+
+
+_EOL = re.compile(rb"\r\n|\n|\r(?!\n)")
+
+
+def _content(data: bytes) -> bytes:
+    """The message as DATA carries it: CRLF line ends, dot-stuffed, ended by "." (RFC 5321)."""
+    data = _EOL.sub(b"\r\n", data)
+    if data.startswith(b"."):
+        data = b"." + data
+    data = data.replace(b"\r\n.", b"\r\n..")
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+class _Pipeline:
+    """One session's share of a batch, sent with RFC 2920 pipelining.
+
+    Each write is one group: the content of the message whose DATA was answered
+    354, then MAIL, RCPT and DATA of the next (DATA ends a group; content may open
+    one). So a message costs one round trip instead of four. Replies come back in
+    the order of the commands and are read after the group is written.
+    """
+
+    def __init__(self, connection: Connection, items: list[tuple[int, Envelope]]):
+        self.connection = connection
+        self.items = items
+        self.next = 0
+        self.pending: tuple[int, Envelope] | None = None  # DATA answered 354
+        self.reset = False  # a transaction failed half-way: RSET first
+        self.expect: list[tuple[str, int]] = []
+        self.replies: dict[int, Reply] = {}
+        self.broken = False
+
+    @property
+    def active(self) -> bool:
+        return not self.broken and (self.pending is not None or self.next < len(self.items))
+
+    def write(self) -> None:
+        smtp = self.connection.ensure_open()
+        out: list[bytes] = []
+        self.expect = []
+        if self.pending is not None:
+            out.append(_content(self.pending[1].data))
+            self.expect.append(("end", self.pending[0]))
+        if self.next < len(self.items):
+            if self.reset:
+                out.append(b"RSET\r\n")
+                self.expect.append(("rset", -1))
+                self.reset = False
+            index, envelope = self.items[self.next]
+            self.next += 1
+            out.append(
+                f"MAIL FROM:<{envelope.mail_from}>\r\n"
+                f"RCPT TO:<{envelope.rcpt_to}>\r\nDATA\r\n".encode("ascii")
+            )
+            self.expect += [("mail", index), ("rcpt", index), ("data", index)]
+        try:
+            smtp.send(b"".join(out))
+        except OSError as exc:
+            self._break(f"connection lost: {exc}")
+
+    def read(self) -> None:
+        if self.broken:
+            return
+        smtp = self.connection.ensure_open()
+        envelope_replies: list[tuple[int, bytes]] = []
+        for step, index in self.expect:
+            try:
+                code, text = smtp.getreply()
+            except OSError as exc:
+                self._break(f"connection lost: {exc}")
+                return
+            if step == "end":
+                self.replies[index] = _classify(code, text)
+                self.pending = None
+            elif step != "rset":
+                envelope_replies.append((code, text))
+            if code == 421:
+                # The server is closing the session: what it has not answered was not tried.
+                if step in ("mail", "rcpt", "data"):
+                    self.replies[index] = _classify(code, text)
+                self._break("the server closed the session (421)")
+                return
+        if envelope_replies:
+            self._envelope_answered(self.expect[-1][1], envelope_replies)
+
+    def _envelope_answered(self, index: int, replies: list[tuple[int, bytes]]) -> None:
+        (mail, mail_text), (rcpt, rcpt_text), (data, data_text) = replies
+        if mail == 250 and rcpt in (250, 251) and data == 354:
+            self.pending = (index, self.items[self.next - 1][1])
+            return
+        if mail != 250:
+            self.replies[index] = _classify(mail, mail_text)
+        elif rcpt not in (250, 251):
+            self.replies[index] = _classify(rcpt, rcpt_text)
+        else:
+            self.replies[index] = _classify(data, data_text)
+        if data == 354:
+            # A server that takes DATA without a recipient now waits for content:
+            # end the session rather than guess.
+            self._break("the server took DATA without a recipient")
+        self.reset = True
+
+    def _break(self, why: str) -> None:
+        """The session is gone: a message whose content went out may have arrived."""
+        if self.pending is not None and self.pending[0] not in self.replies:
+            self.replies[self.pending[0]] = Reply(TEMPORARY, 0, why)
+        self.pending = None
+        self.broken = True
+        self.connection.drop()
+
+
+class Pool:
+    """A few SMTP sessions to the relay, driven in turn from one thread.
+
+    ``send_many`` deals the messages out to the sessions and pipelines each
+    (``_Pipeline``), writing a group to every session before reading any answer,
+    so the sessions' round trips overlap. Without PIPELINING in the server's EHLO
+    answer, the messages go one by one over the first session, as ``smtplib``
+    sends them. Use it as a context manager so the sessions end with QUIT.
+    """
+
+    # A session idle longer than this is ended and opened anew before use: servers
+    # drop idle sessions (Postfix after 300 s), and a write into a dropped session
+    # would only come back as messages not tried.
+    IDLE_SECONDS = 30.0
+
+    def __init__(self, size: int = 1) -> None:
+        self.connections = [Connection() for _ in range(max(size, 1))]
+        self._used = 0.0
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End every open session with QUIT."""
+        for connection in self.connections:
+            connection.close()
+
+    def open(self, wanted: int | None = None) -> list[Connection]:
+        """Up to ``wanted`` sessions (all by default), opened if they are not.
+
+        SMTPUnavailable if not even one can be opened.
+        """
+        now = time.monotonic()
+        if now - self._used > self.IDLE_SECONDS:
+            self.close()
+        self._used = now
+        first, *others = self.connections[: max(wanted or len(self.connections), 1)]
+        first.ensure_open()
+        opened = [first]
+        for connection in others:
+            try:
+                connection.ensure_open()
+            except SMTPUnavailable:
+                continue  # fewer sessions this time; the next batch tries again
+            opened.append(connection)
+        return opened
+
+    def send_many(self, envelopes: Sequence[Envelope]) -> list[Reply]:
+        """Send the messages; one reply each, in order.
+
+        A reply is NOT_TRIED when the message's session broke before its content
+        was written. Raises SMTPUnavailable, having sent nothing, if no session opens.
+        """
+        if not envelopes:
+            return []
+        opened = self.open(len(envelopes))
+        not_tried = Reply(NOT_TRIED, 0, "not tried: the session broke first")
+        if not all(connection.pipelining for connection in opened):
+            replies = []
+            for envelope in envelopes:
+                try:
+                    replies.append(opened[0].send(envelope))
+                except SMTPUnavailable:  # dropped, and cannot be opened again
+                    break
+            return replies + [not_tried] * (len(envelopes) - len(replies))
+        pipes = [
+            _Pipeline(connection, list(enumerate(envelopes))[n :: len(opened)])
+            for n, connection in enumerate(opened)
+        ]
+        while active := [pipe for pipe in pipes if pipe.active]:
+            for pipe in active:
+                pipe.write()
+            for pipe in active:
+                pipe.read()
+        answered: dict[int, Reply] = {}
+        for pipe in pipes:
+            answered |= pipe.replies
+        return [answered.get(index, not_tried) for index in range(len(envelopes))]

@@ -3,9 +3,10 @@
 aiosmtpd (``pledge.mail.catcher``) parses and keeps every message and caps near
 1,000–2,000 messages a second, which would hide the worker's own speed and slow a
 crash test of thousands of messages. This one speaks just enough SMTP for
-``smtplib`` (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), accepts everything,
-and keeps per Message-ID how often it arrived and whether every copy was the same
-bytes. It runs on its own event loop in a thread; start it with ``start()``.
+``smtplib`` (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), offers RFC 2920
+PIPELINING (it answers commands in order as they come, however they are grouped),
+accepts everything, and keeps per Message-ID how often it arrived and whether
+every copy was the same bytes. It runs on its own event loop in a thread; start it with ``start()``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class CountingSink:
             while line := await reader.readline():
                 verb = line[:4].upper()
                 if verb == b"EHLO":
-                    writer.write(b"250-sink.localhost\r\n250 8BITMIME\r\n")
+                    writer.write(b"250-sink.localhost\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
                 elif verb == b"DATA":
                     writer.write(b"354 go ahead\r\n")
                     await writer.drain()

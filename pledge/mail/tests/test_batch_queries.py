@@ -1,4 +1,4 @@
-"""A send batch costs a fixed claim plus a fixed number of queries per message."""
+"""A send batch costs a fixed claim plus a fixed number of queries per chunk, whatever its size."""
 
 from __future__ import annotations
 
@@ -9,19 +9,21 @@ from pledge.mail.models import OutboundMessage
 
 # The claim: savepoint, pick, UPDATE, release, load the claimed rows.
 CLAIM = 5
-# Per message: renew the lease, re-read the person, the gate (policy in force,
-# standing consent), then savepoint, UPDATE, event, audit, release.
-PER_MESSAGE = 9
+# Per chunk (up to MAIL_CONNECTIONS × MAIL_MARK_EVERY messages): re-read the people,
+# the gate (standing consents, policy in force, the people's policy versions), renew
+# the leases and count the attempts, then savepoint, read the rows still held, one
+# UPDATE for the sent, their events, their audit rows, release.
+PER_CHUNK = 11
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_a_batch_costs_the_claim_plus_nine_queries_a_message(
+def test_a_batch_costs_the_claim_plus_eleven_queries_a_chunk(
     count, django_assert_num_queries, smtp_sink, make_person, queue_notice
 ):
     for _ in range(count):
         queue_notice(make_person())
 
-    with django_assert_num_queries(CLAIM + PER_MESSAGE * count):
+    with django_assert_num_queries(CLAIM + PER_CHUNK):
         result = deliver_due()
 
     assert [d.outcome for d in result.deliveries] == ["sent"] * count

@@ -52,22 +52,21 @@ def stopping_server(settings):
     controller.stop()
 
 
-def test_sigterm_finishes_the_message_in_hand_and_puts_the_rest_back(
-    stopping_server, make_person, queue_notice
+def test_sigterm_finishes_the_chunk_in_hand_and_puts_the_rest_back(
+    settings, stopping_server, make_person, queue_notice
 ):
-    first, second = queue_notice(make_person()), queue_notice(make_person())
+    # A chunk: two messages over one session; SIGTERM comes with the first's DATA.
+    settings.MAIL_CONNECTIONS, settings.MAIL_MARK_EVERY = 1, 2
+    first, second, third = (queue_notice(make_person()) for _ in range(3))
 
     call_command("worker", "--idle", "0.1")
 
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert [r.message["Message-ID"] for r in stopping_server.messages] == [first.message_id]
-    assert (first.status, second.status, second.attempts, second.leased_by) == (
-        "sent",
-        "queued",
-        0,
-        "",
-    )
-    assert list(
+    for row in (first, second, third):
+        row.refresh_from_db()
+    received = [r.message["Message-ID"] for r in stopping_server.messages]
+    assert received == [first.message_id, second.message_id]
+    assert (first.status, second.status) == ("sent", "sent")
+    assert (third.status, third.attempts, third.leased_by) == ("queued", 0, "")
+    assert sorted(
         AuditEvent.objects.filter(action="mail.sent").values_list("detail__message", flat=True)
-    ) == [first.pk]
+    ) == [first.pk, second.pk]

@@ -68,9 +68,9 @@ class CampaignDatabase:
             stderr=log,
         )
 
-    def rows(self) -> list[tuple[str, str, int]]:
-        """(message_id, status, attempts) of every outbox row."""
-        query = "SELECT message_id, status, attempts FROM mail_outboundmessage"
+    def rows(self) -> list[tuple[str, str, int, int]]:
+        """(message_id, status, attempts, reclaims) of every outbox row."""
+        query = "SELECT message_id, status, attempts, reclaims FROM mail_outboundmessage"
         if self.url.startswith("sqlite"):
             with sqlite3.connect(self.url.removeprefix("sqlite:///")) as db:
                 return list(db.execute(query))

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
+from pledge.mail import transport
 from pledge.mail.delivery import default_worker_id, deliver_due
 
 logger = logging.getLogger("pledge.mail.worker")
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         jobs = {path: 0.0 for path in settings.PERIODIC_JOBS}
+        # SMTP sessions kept open from pass to pass, ended with QUIT when the worker stops.
+        pool = transport.Pool(settings.MAIL_CONNECTIONS)
         try:
             logger.info("worker %s: delivering", worker_id)
             while not stop.is_set():
@@ -57,7 +60,9 @@ class Command(BaseCommand):
                 if not connection.in_atomic_block:
                     close_old_connections()
                 try:
-                    result = deliver_due(limit=batch, worker_id=worker_id, should_stop=stop.is_set)
+                    result = deliver_due(
+                        limit=batch, worker_id=worker_id, should_stop=stop.is_set, pool=pool
+                    )
                 except Exception:
                     if once:
                         raise
@@ -74,6 +79,7 @@ class Command(BaseCommand):
                 elif not result.deliveries:
                     stop.wait(idle)
         finally:
+            pool.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         logger.info("worker %s: stopped", worker_id)
