@@ -217,7 +217,7 @@ MAIL_CATCHER_HOST = os.environ.get("PLEDGE_MAIL_CATCHER_HOST", "127.0.0.1")
 MAIL_CATCHER_PORT = envint("PLEDGE_MAIL_CATCHER_PORT", 1025)
 # Delivery: rows claimed per pass, how long a claim holds before another worker may
 # take the row over, and the retry schedule for temporary failures (doubling, capped).
-MAIL_BATCH_SIZE = envint("PLEDGE_MAIL_BATCH_SIZE", 50)
+MAIL_BATCH_SIZE = envint("PLEDGE_MAIL_BATCH_SIZE", 200)
 MAIL_LEASE_SECONDS = envint("PLEDGE_MAIL_LEASE_SECONDS", 300)
 MAIL_RETRY_BASE_SECONDS = envint("PLEDGE_MAIL_RETRY_BASE_SECONDS", 60)
 MAIL_RETRY_MAX_SECONDS = envint("PLEDGE_MAIL_RETRY_MAX_SECONDS", 6 * 60 * 60)

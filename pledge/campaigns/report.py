@@ -3,9 +3,9 @@
 Counts only, from the outbox rows written for the campaign: no person is named, so
 the marketing role reads it whole (its job is "aggregate", C20). Opens come from
 each message's clear gif (C8, ``OutboundMessage.objects.opens_summary``).
-Unsubscribes are not counted yet: an opt-out (``pledge.mail.lists.unsubscribe``)
-names the person and the list, not the message it came from, so it cannot be told
-to this campaign; the column joins the report when it does.
+Unsubscribes are exact: an opt-out made with a message's own link or one-click
+header names the message (``pledge.mail.lists.unsubscribe`` sets its
+``unsubscribed_at``), and the report counts the campaign's messages so marked.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ class Report:
     # that shows no images is not counted).
     opened: int
     opens: int
+    # Messages whose opt-out link or one-click header took their reader off the list.
+    unsubscribed: int
     refusals: list[tuple[str, int]]
     # Until every recipient is written: how many the gate lets us mail now.
     audience: int | None
@@ -87,9 +89,11 @@ class Report:
 
 
 def campaign_report(campaign: Campaign) -> Report:
-    """Count the campaign's messages by outcome and opens (two queries), and refusals by reason."""
+    """Count the campaign's messages by outcome, opt-outs and opens (two queries), and
+    refusals by reason."""
     counts: dict[str, Any] = CampaignMessage.objects.filter(campaign=campaign).aggregate(
         recipients=Count("pk"),
+        unsubscribed=Count("pk", filter=Q(message__unsubscribed_at__isnull=False)),
         **{key: Count("pk", filter=q) for key, (_, q) in BUCKETS.items()},
     )
     reasons: Counter[str] = Counter()
@@ -107,12 +111,14 @@ def campaign_report(campaign: Campaign) -> Report:
         if entry is not None:
             audience = Person.objects.reachable_for(entry["purpose"], scope=campaign.scope).count()
     recipients = counts.pop("recipients")
+    unsubscribed = counts.pop("unsubscribed")
     opened, opens = OutboundMessage.objects.filter(campaign_link__campaign=campaign).opens_summary()
     return Report(
         recipients=recipients,
         counts=counts,
         opened=opened,
         opens=opens,
+        unsubscribed=unsubscribed,
         refusals=sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
         audience=audience,
     )

@@ -41,6 +41,7 @@ from pledge.policy.gate import ALLOW, Decision, GateRefused, allows
 from pledge.policy.models import Consent, ConsentState
 from pledge.policy.versions import current_version
 
+from .models import OutboundMessage
 from .outbox import enqueue, list_of_purpose, lists_in_force, site_base_url
 
 # The collection point of list choices and of a visitor's name and address.
@@ -352,6 +353,9 @@ class OptOut:
     purpose: str
     scope: str
     label: str
+    # The token of the message whose link or header it came from ("" for a token
+    # made before messages were named in it).
+    message_token: str = ""
 
 
 def read_unsubscribe_token(token: str) -> OptOut:
@@ -363,22 +367,35 @@ def read_unsubscribe_token(token: str) -> OptOut:
     value = read_token("unsubscribe", token, max_age=None)
     pk, _, rest = value.partition(":")
     purpose, _, scope = rest.partition(":")
+    scope, _, message_token = scope.rpartition(":") if ":" in scope else (scope, "", "")
     person = Person.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
     lists = lists_in_force()
     key = list_of_purpose(purpose, lists)
     label = lists[key]["label"] if key else purpose.replace("_", " ")
     if scope:
         label = f"{label}: {product_name(scope)}"
-    return OptOut(person=person, purpose=purpose, scope=scope, label=label)
+    return OptOut(
+        person=person, purpose=purpose, scope=scope, label=label, message_token=message_token
+    )
 
 
-def unsubscribe(person: Any, purpose: str, *, via: str, scope: str = "", site: str = "") -> bool:
+def unsubscribe(
+    person: Any,
+    purpose: str,
+    *,
+    via: str,
+    scope: str = "",
+    site: str = "",
+    message_token: str = "",
+) -> bool:
     """Take ``person`` off the list of ``purpose`` (``scope``); True if they were on it.
 
     Withdraws the consent (``record_consent`` writes the history row and the audit
     row); the worker asks the gate again before each send, so no queued mail of the
     list goes out after this. Someone not on the list, deactivated or erased
-    changes nothing: leaving always ends in "done".
+    changes nothing: leaving always ends in "done". ``message_token`` names the
+    person's message whose link or one-click header they used: that message is
+    marked (``unsubscribed_at``), so its campaign's report counts the opt-out.
     """
     with transaction.atomic():
         state = (
@@ -401,6 +418,10 @@ def unsubscribe(person: Any, purpose: str, *, via: str, scope: str = "", site: s
         except GateRefused:
             # The purpose is no longer declared: nothing of it is sent any more.
             return False
+        if message_token:
+            OutboundMessage.objects.filter(
+                token=message_token, person=person, unsubscribed_at__isnull=True
+            ).update(unsubscribed_at=timezone.now())
     return True
 
 

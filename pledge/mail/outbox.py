@@ -94,9 +94,13 @@ def list_of_purpose(purpose: str, lists: dict[str, dict[str, Any]]) -> str:
     return next((key for key, mlist in lists.items() if mlist["purpose"] == purpose), "")
 
 
-def unsubscribe_token(person_pk: Any, purpose: str, scope: str = "") -> str:
-    """The signed token that takes a person off one list; it never expires (C16)."""
-    return make_token("unsubscribe", f"{person_pk}:{purpose}:{scope}")
+def unsubscribe_token(person_pk: Any, purpose: str, scope: str = "", message: str = "") -> str:
+    """The signed token that takes a person off one list; it never expires (C16).
+
+    ``message`` is the token of the message that carries it, so an opt-out made with
+    it is counted for that message, and its campaign (``lists.unsubscribe``).
+    """
+    return make_token("unsubscribe", ":".join([str(person_pk), purpose, scope, message]))
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ class Links:
     manage_url: str
     open_token: str
     open_url: str
+    # The message's own token (its row's ``token``): named by the opt-out link.
+    message_token: str = ""
     list_key: str = ""
     list_label: str = ""
     unsubscribe_token: str = ""
@@ -143,16 +149,18 @@ def message_links(
         manage_url=manage_url(person, site),
         open_token=open_token,
         open_url=base + reverse("open_pixel", args=[open_token]),
+        message_token=secrets.token_hex(16),
     )
     lists = lists_in_force() if lists is None else lists
     list_key = list_of_purpose(purpose, lists)
     if not list_key:
         return links
-    token = unsubscribe_token(person.pk, purpose, scope)
+    token = unsubscribe_token(person.pk, purpose, scope, links.message_token)
     return Links(
         manage_url=links.manage_url,
         open_token=open_token,
         open_url=links.open_url,
+        message_token=links.message_token,
         list_key=list_key,
         list_label=lists[list_key]["label"],
         unsubscribe_token=token,
@@ -197,9 +205,9 @@ def enqueue(
     new address before it becomes theirs.
     """
     declaration = configured_declaration()
-    token = secrets.token_hex(16)
     base = site_base_url(site)
     links = message_links(person, purpose, site=site, scope=scope)
+    token = links.message_token
     manage = links.manage_url
     full_context = {
         "person": person,
@@ -328,11 +336,12 @@ def enqueue_rendered(
     now = timezone.now()
     rows = []
     for letter in letters:
-        token = secrets.token_hex(16)
         reason = reasons.get(letter.person.pk, "")
         links = letter.links or message_links(
             letter.person, purpose, site=site, scope=scope, lists=lists
         )
+        # The token its opt-out link names, if the sender made the links.
+        token = links.message_token or secrets.token_hex(16)
         rows.append(
             OutboundMessage(
                 person=letter.person,

@@ -128,6 +128,7 @@ def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
             scope=opt_out.scope,
             via=Consent.Via.ONE_CLICK if one_click else Consent.Via.LINK,
             site=_site_key(request),
+            message_token=opt_out.message_token,
         )
     return render(request, "lists/unsubscribed.html", {"opt_out": opt_out})
 

@@ -189,7 +189,7 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
         # The boundary is fixed from the token, so a resend is the same bytes. It
         # holds "=", which an encoded part never carries bare (``_part``).
         boundary = f"==pledge-{row.token}=="
-        headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+        headers.append(("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'))
         delimiter = b"--" + boundary.encode()
         body = b"".join(
             [

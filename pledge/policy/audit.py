@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections, models
 from django.utils import timezone
 
 from .models import AuditEvent
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """A model's field that has a column of its own, for a hand-written INSERT."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a programming error, not input
+    return field
 
 
 def _label(actor: Any) -> str:
@@ -40,26 +48,58 @@ def record_audit(
     )
 
 
-def record_audits(entries: Iterable[dict[str, Any]]) -> list[AuditEvent]:
-    """Write many audit rows in one query: the rows ``record_audit`` would write.
+def record_audits(entries: Iterable[dict[str, Any]]) -> int:
+    """Write many audit rows at once: the rows ``record_audit`` would write, one each.
 
     Each entry holds ``record_audit``'s keyword arguments and ``action``. For a
     batch action (a send batch's outcomes); call it inside the action's transaction.
+    One INSERT run with ``executemany`` and values prepared here: ``bulk_create``
+    spent more on preparing each object than the database did on storing it.
     """
-    now = timezone.now()
+    connection = connections[AuditEvent.objects.db]
+    fields = [concrete_field(AuditEvent, name) for name in AUDIT_COLUMNS]
+    at = fields[0].get_db_prep_save(timezone.now(), connection)
     rows = []
     for entry in entries:
-        label = _label(entry.get("actor"))
-        rows.append(
-            AuditEvent(
-                at=now,
-                actor=entry.get("actor") if label else None,
-                actor_label=label,
-                action=entry["action"],
-                subject_id=entry.get("subject_id"),
-                categories=sorted(set(entry.get("categories", ()))),
-                reason=entry.get("reason", "")[:255],
-                detail=entry.get("detail") or {},
-            )
+        actor = entry.get("actor")
+        label = _label(actor)
+        values = (
+            at,
+            actor.pk if actor is not None and label else None,
+            label,
+            entry["action"],
+            entry.get("subject_id"),
+            sorted(set(entry.get("categories", ()))),
+            entry.get("reason", "")[:255],
+            entry.get("detail") or {},
         )
-    return AuditEvent.objects.bulk_create(rows)
+        rows.append(
+            [
+                value if n in (0, 1, 2, 3, 4, 6) else fields[n].get_db_prep_save(value, connection)
+                for n, value in enumerate(values)
+            ]
+        )
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608 - names from the model
+            rows,
+        )
+    return len(rows)
+
+
+# The columns ``record_audits`` writes, in the order of its values.
+AUDIT_COLUMNS = (
+    "at",
+    "actor",
+    "actor_label",
+    "action",
+    "subject_id",
+    "categories",
+    "reason",
+    "detail",
+)

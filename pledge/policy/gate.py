@@ -162,7 +162,8 @@ def allows_each(requests: Sequence[tuple[Any, str, str]]) -> list[Decision]:
     prefetched = Prefetched(
         current=_current(),
         states={(state.person_id, state.purpose, state.scope): state for state in states},
-        versions=PolicyVersion.objects.in_bulk(version_ids - {None}),
+        # The text is not loaded: a version's declaration is parsed once per process.
+        versions=PolicyVersion.objects.only("pk", "number", "digest").in_bulk(version_ids - {None}),
     )
     return [
         allows(person, purpose, scope=scope, prefetched=prefetched)

@@ -164,3 +164,22 @@ def test_the_account_pages_button_leaves_at_once(client, subscribed):
     ]
     assert Consent.objects.filter(person=person).latest("at", "id").via == "form"
     assert _state(person) is False
+
+
+def test_leaving_by_a_messages_link_marks_that_message_only(
+    smtp_sink, subscribed, queue_notice, mail_link
+):
+    person = subscribed()
+    first = queue_notice(person, purpose="newsletter")
+    second = queue_notice(person, purpose="newsletter")
+    deliver_due()
+
+    _one_click(mail_link(second.body_text, "lists:unsubscribe"))
+    # A token made before tokens named their message still takes one off, naming none.
+    again = _one_click(_link(person))
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert again.status_code == 200
+    assert (first.unsubscribed_at, second.unsubscribed_at is not None) == (None, True)
+    assert _state(person) is False

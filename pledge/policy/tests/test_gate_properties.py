@@ -2,7 +2,8 @@
 
 The invariants below are written from the statement, from the history of what
 happened, not from the gate's own state, so they check the gate rather than
-restate it. They also hold ``reachable_for`` (the bulk query) to ``allows``.
+restate it. They also hold ``reachable_for`` (the bulk query) and ``allows_each``
+(a send batch's answers) to ``allows``.
 """
 
 from __future__ import annotations
@@ -181,6 +182,9 @@ def test_no_refused_use_is_ever_allowed(history):
                 )
                 if not decision:
                     assert decision.reason
+        # A send batch's answers (allows_each) are allows' answers, reasons and all.
+        requests = [(person, purpose, "") for person in model.people for purpose in PURPOSES]
+        assert gate.allows_each(requests) == [gate.allows(p, purpose) for p, purpose, _ in requests]
         for purpose in PURPOSES:
             reachable = set(Person.objects.reachable_for(purpose).values_list("pk", flat=True))
             allowed = {p.pk for p in model.people if gate.allows(p, purpose)}
