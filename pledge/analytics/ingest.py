@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 from django.db import transaction
@@ -40,6 +41,8 @@ from .models import LogCheckpoint
 from .visitors import address_key, purge_salts, salt_for, visitor_of
 
 VISIT_GAP = 30 * 60
+BEACON = re.compile(r"/b/([a-z0-9_-]{1,64})\.gif")
+EXIT_PATH = "/out/"
 # A day is counted once the log has gone this far (in log time) past its end.
 SORT_WINDOW = 120
 # More page views than this from one visitor in a day is a program, not a person.
@@ -62,6 +65,9 @@ DIMENSIONS = (
     "country",
     "isp",
     "bots",
+    "content",
+    "outbound",
+    "click",
 )
 # Per-distinct-value lookups kept between batches, cleared past this size so that
 # memory does not grow with the file.
@@ -131,10 +137,18 @@ class _Lookups:
             _Facts(["vhost"], {"site": pl.String}, self.site),
             _Facts(
                 ["request"],
-                {"path": pl.String, "page_kind": pl.Boolean, "robots": pl.Boolean},
+                {
+                    "path": pl.String,
+                    "page_kind": pl.Boolean,
+                    "robots": pl.Boolean,
+                    "content": pl.String,
+                    "outbound": pl.String,
+                },
                 self.request,
             ),
-            _Facts(["referrer"], {"referrer_host": pl.String}, self.referrer),
+            _Facts(
+                ["referrer"], {"referrer_host": pl.String, "from_page": pl.String}, self.referrer
+            ),
             _Facts(["day", "ip"], {"address": pl.Int64}, self.address),
             _Facts(
                 ["ip"],
@@ -157,18 +171,33 @@ class _Lookups:
     def site(self, vhost: str) -> tuple[str]:
         return (self.hosts.get(vhost.rsplit(":", 1)[0].lower(), self.default_site),)
 
-    def request(self, request: str) -> tuple[str, bool, bool]:
-        """Path made safe, whether it can be a page view, whether it is robots.txt."""
+    def request(self, request: str) -> tuple[str, bool, bool, str | None, str | None]:
+        """Path made safe, whether it can be a page view, whether it is robots.txt, the
+        content key of a page beacon, the destination host of an exit redirect."""
         words = request.split(" ")
         method, target = (words[0], words[1]) if len(words) >= 2 else ("", "")
         path = path_of(target)
         page = method in ("GET", "HEAD") and not NOT_A_PAGE.search(path)
-        return path, page, path == "/robots.txt"
+        content = BEACON.fullmatch(path)
+        return (
+            path,
+            page and path != EXIT_PATH,
+            path == "/robots.txt",
+            content[1] if content else None,
+            _exit_host(target) if path == EXIT_PATH else None,
+        )
 
-    def referrer(self, referrer: str) -> tuple[str | None]:
-        """The referring site's host when it is another site's, else None."""
+    def referrer(self, referrer: str) -> tuple[str | None, str | None]:
+        """The referring site's host when it is another site's; the page when ours."""
         host = referrer_host(referrer)
-        return (host if host and host not in self.hosts else None,)
+        if not host:
+            return None, None
+        if host in self.hosts:
+            try:
+                return None, path_of(urlsplit(referrer).path or "/")
+            except ValueError:
+                return None, None
+        return host, None
 
     def address(self, day: int, ip: str) -> tuple[int]:
         if day not in self.salts:
@@ -182,6 +211,16 @@ class _Lookups:
     def agent(self, user_agent: str) -> tuple[str, str, bool]:
         found = describe_agent(user_agent)
         return found.browser, found.platform, found.bot
+
+
+def _exit_host(target: str) -> str | None:
+    """The host an exit redirect sent the visitor to (or tried to: a refused link's
+    request has status 400 and is not counted)."""
+    try:
+        to = parse_qs(urlsplit(target).query).get("to", [""])[0]
+        return urlsplit(to).hostname or None
+    except ValueError:
+        return None
 
 
 def _enrich(batch: pl.DataFrame, lookups: _Lookups) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -208,6 +247,9 @@ def _enrich(batch: pl.DataFrame, lookups: _Lookups) -> tuple[pl.DataFrame, pl.Da
         page=pl.col("page_kind") & pl.col("status").is_between(200, 399),
         robots="robots",
         referrer="referrer_host",
+        content=pl.when(pl.col("status") == 200).then(pl.col("content")),
+        outbound=pl.when(pl.col("status").is_between(300, 399)).then(pl.col("outbound")),
+        from_page="from_page",
     )
     return rows, visitors
 
@@ -327,6 +369,23 @@ def count_day(rows: pl.DataFrame, visitors: pl.DataFrame) -> DayCells:
             views.filter(~pl.col("new_visit") & (pl.col("previous") != pl.col("path"))),
             "transition",
             pl.concat_str(pl.col("previous"), pl.lit(" → "), pl.col("path")),
+            one_hit,
+        ),
+    ]
+    # Beacons and exits count for people only, like page views.
+    seen = rows.filter(pl.col("content").is_not_null() | pl.col("outbound").is_not_null()).join(
+        people.select("site", "visitor"), on=["site", "visitor"], how="semi"
+    )
+    exits = seen.filter(pl.col("outbound").is_not_null())
+    parts += [
+        cell(seen.filter(pl.col("content").is_not_null()), "content", pl.col("content"), one_hit),
+        cell(exits, "outbound", pl.col("outbound"), one_hit),
+        cell(
+            exits,
+            "click",
+            pl.concat_str(
+                pl.col("from_page").fill_null("(no page)"), pl.lit(" → "), pl.col("outbound")
+            ),
             one_hit,
         ),
     ]
