@@ -68,6 +68,8 @@ DIMENSIONS = (
     "content",
     "outbound",
     "click",
+    "bounces",
+    "visit_seconds",
 )
 # Per-distinct-value lookups kept between batches, cleared past this size so that
 # memory does not grow with the file.
@@ -334,7 +336,10 @@ def count_day(rows: pl.DataFrame, visitors: pl.DataFrame) -> DayCells:
             .fill_null(True),
             previous=pl.col("path").shift(1),
         )
-        .with_columns(last=pl.col("new_visit").shift(-1).fill_null(True))
+        .with_columns(
+            last=pl.col("new_visit").shift(-1).fill_null(True),
+            visit=pl.col("new_visit").cum_sum(),
+        )
     )
     one_hit = pl.lit(1, pl.Int64)
 
@@ -371,6 +376,17 @@ def count_day(rows: pl.DataFrame, visitors: pl.DataFrame) -> DayCells:
             pl.concat_str(pl.col("previous"), pl.lit(" → "), pl.col("path")),
             one_hit,
         ),
+    ]
+    # A bounce is a visit of one page; a visit lasts from its first page to its last.
+    visits = views.group_by("visit").agg(
+        pl.col("site").first(),
+        pl.col("visitor").first(),
+        pages=pl.len(),
+        seconds=pl.col("epoch").max() - pl.col("epoch").min(),
+    )
+    parts += [
+        cell(visits.filter(pl.col("pages") == 1), "bounces", pl.lit(""), one_hit),
+        cell(visits, "visit_seconds", pl.lit(""), pl.col("seconds")),
     ]
     # Beacons and exits count for people only, like page views.
     seen = rows.filter(pl.col("content").is_not_null() | pl.col("outbound").is_not_null()).join(

@@ -77,6 +77,8 @@ class DailyCount(models.Model):
     visitors = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = "site analytics"
+        verbose_name_plural = "site analytics"
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "day", "dimension", "value"], name="daily_count_cell"
