@@ -90,13 +90,14 @@ def _nice(top: int) -> int:
 def _grid(scale: int, y: object) -> list[str]:
     parts = []
     for k in range(5):
-        value = scale * k // 4
+        value = scale * k / 4
         at = y(value)  # type: ignore[operator]
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{at:.1f}" y2="{at:.1f}" '
             'stroke="#e5e7eb" stroke-width="1"/>'
         )
-        parts.append(_text(LEFT - 6, at + 4, f"{value:,}", "end"))
+        label = f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+        parts.append(_text(LEFT - 6, at + 4, label, "end"))
     return parts
 
 
