@@ -36,6 +36,12 @@ def quick_argon2(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["pledge.people.tests.hashers.QuickArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_access_log(settings: Any) -> None:
+    """Tests write no access log unless they ask for one (the analytics tests do)."""
+    settings.ACCESS_LOG_DIR = ""
+
+
 @pytest.fixture
 def policy(db: Any) -> PolicyVersion:
     """The demo declaration, published as version 1."""

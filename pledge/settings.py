@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # C7: outermost, so the line carries the status and size that left.
+    "pledge.analytics.accesslog.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -304,4 +306,19 @@ PERIODIC_JOBS = {
     "pledge.campaigns.sending.run_due_campaigns": 15,
     # C7: visitor salts (and the marks made under them) live at most 48 hours.
     "pledge.analytics.visitors.purge_salts": 60 * 60,
+    # C7: count the access logs into aggregates; delete raw logs past their retention.
+    "pledge.analytics.tasks.ingest_access_logs": 15 * 60,
+    "pledge.analytics.tasks.purge_raw_logs": 60 * 60,
 }
+
+# C7: where Pledge writes its own access log (the embedded default; in production
+# nginx writes it, and this is empty), and which files the worker ingests.
+ACCESS_LOG_DIR = os.environ.get(
+    "PLEDGE_ACCESS_LOG_DIR", "" if PRODUCTION else str(VAR_DIR / "logs")
+)
+ACCESS_LOGS = env.list(
+    "PLEDGE_ACCESS_LOGS",
+    default=[str(Path(ACCESS_LOG_DIR) / "access-*.log")] if ACCESS_LOG_DIR else [],
+)
+# C6: hosts the exit redirect follows without our signature.
+EXIT_HOSTS = env.list("PLEDGE_EXIT_HOSTS", default=[])

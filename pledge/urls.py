@@ -14,6 +14,8 @@ urlpatterns = [
     path("mail/", include("pledge.mail.list_urls")),
     # C8: the clear gif of HTML mail; its URL holds only the message's open token.
     path("o/<str:token>.gif", open_pixel, name="open_pixel"),
+    # C6, C8, C17: the page beacon and the exit redirect.
+    path("", include("pledge.analytics.urls")),
     # Staff sign in where everyone does, under the same rate limit; the admin's own
     # login form would bypass it.
     path(

@@ -53,26 +53,6 @@ def _geo() -> GeoIP2Fast:
     return GeoIP2Fast(geoip2fast_data_file=GEO_DATA, verbose=False)
 
 
-class Enricher:
-    """Caches per distinct user agent and per distinct IP address, for one ingest."""
-
-    def __init__(self) -> None:
-        self._agents: dict[str, Agent] = {}
-        self._networks: dict[str, Network] = {}
-
-    def agent(self, user_agent: str) -> Agent:
-        found = self._agents.get(user_agent)
-        if found is None:
-            found = self._agents[user_agent] = describe_agent(user_agent)
-        return found
-
-    def network(self, ip: str) -> Network:
-        found = self._networks.get(ip)
-        if found is None:
-            found = self._networks[ip] = describe_network(ip)
-        return found
-
-
 def describe_agent(user_agent: str) -> Agent:
     result = ua_parser.parse(user_agent)
     browser = result.user_agent.family if result.user_agent else "Other"

@@ -1,41 +1,49 @@
 """Counting access logs into daily aggregates, each file once (C7, C13).
 
-A file is read in batches; lines are sorted within a window (real logs are out of
-order by up to about 30 s) before visits are cut at 30 minutes without a request.
-IP addresses and user agents live only in memory: they are enriched (country, ISP,
-browser, platform), hashed with the day's salt into a visitor, and forgotten. Only
-counts are stored, each with the number of distinct visitors behind it.
+A file is read in batches of a few megabytes and parsed by column (``logformat``).
+Whatever needs Python (a user agent's browser, an address's country and ISP, a
+path made safe, a referring host, the visitor's keyed hash) is worked out once per
+distinct value in the batch, not per line. Rows wait, per day, until the log has
+moved on past that day (real logs are out of order by up to about 30 s); a closed
+day is sorted by visitor and time and cut into visits at 30 minutes without a page
+view, all by column. IP addresses and user agents live only in memory: only counts
+are stored, each with the number of distinct visitors behind it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from django.db import connection, transaction
+import polars as pl
+from django.db import transaction
 
 from pledge.policy.loaded import configured_declaration
 
-from .enrichment import Agent, Enricher, Network
+from .cells import store_day
+from .enrichment import describe_agent, describe_network
 from .logformat import (
-    LineParser,
     Malformed,
-    Request,
     is_gzip,
     open_log,
+    parse_batch,
+    path_of,
     read_batches,
     referrer_host,
 )
-from .models import CellVisitor, DailyCount, LogCheckpoint
-from .visitors import purge_salts, salt_for, visitor_hash
+from .models import LogCheckpoint
+from .visitors import address_key, purge_salts, salt_for, visitor_of
 
 VISIT_GAP = 30 * 60
-# Lines are held this long (in log time) before being counted, to sort them.
+BEACON = re.compile(r"/b/([a-z0-9_-]{1,64})\.gif")
+EXIT_PATH = "/out/"
+# A day is counted once the log has gone this far (in log time) past its end.
 SORT_WINDOW = 120
 # More page views than this from one visitor in a day is a program, not a person.
 MAX_PAGE_VIEWS = 1000
@@ -57,36 +65,15 @@ DIMENSIONS = (
     "country",
     "isp",
     "bots",
+    "content",
+    "outbound",
+    "click",
+    "bounces",
+    "visit_seconds",
 )
-
-Cell = tuple[str, str]
-
-
-@dataclass(slots=True)
-class _Visitor:
-    agent: Agent
-    network: Network
-    requests: int = 0
-    page_views: int = 0
-    robots: bool = False
-    last_epoch: int = -(10**12)
-    last_path: str = ""
-    cells: dict[Cell, int] = field(default_factory=dict)
-
-    def add(self, cell: Cell, n: int = 1) -> None:
-        self.cells[cell] = self.cells.get(cell, 0) + n
-
-    def end_visit(self) -> None:
-        if self.last_path:
-            self.add(("exit", self.last_path))
-
-    def is_bot(self) -> bool:
-        return (
-            self.agent.bot
-            or self.network.datacenter
-            or self.robots
-            or self.page_views > MAX_PAGE_VIEWS
-        )
+# Per-distinct-value lookups kept between batches, cleared past this size so that
+# memory does not grow with the file.
+CACHE_LIMIT = 200_000
 
 
 @dataclass
@@ -110,150 +97,324 @@ def site_by_host() -> tuple[dict[str, str], str]:
     return hosts, next(iter(sites))
 
 
-class _Counter:
-    """Turns sorted requests into per-visitor tallies, and closed days into cells."""
+class _Facts:
+    """Facts per distinct key, worked out in Python once and joined to rows by column.
 
-    def __init__(self, default_site: str, result: IngestResult) -> None:
+    Each batch looks up only the keys it has not seen; past ``CACHE_LIMIT`` known keys
+    the table starts again, so memory does not grow with the file.
+    """
+
+    def __init__(
+        self, keys: list[str], schema: dict[str, Any], work_out: Callable[..., tuple[Any, ...]]
+    ) -> None:
+        self.keys = keys
+        self.schema = schema
+        self.work_out = work_out
+        self.known = pl.DataFrame(schema={**dict.fromkeys(keys, pl.String), **schema})
+
+    def join(self, rows: pl.DataFrame) -> pl.DataFrame:
+        seen = rows.select(self.keys).unique()
+        if self.known.height > CACHE_LIMIT:
+            self.known = self.known.clear()
+        new = seen.join(self.known, on=self.keys, how="anti", nulls_equal=True)
+        if new.height:
+            facts = pl.DataFrame(
+                [self.work_out(*key) for key in new.iter_rows()],
+                schema=self.schema,
+                orient="row",
+            )
+            self.known = pl.concat([self.known, pl.concat([new, facts], how="horizontal")])
+        return rows.join(self.known, on=self.keys, how="left", nulls_equal=True)
+
+
+class _Lookups:
+    """What distinct values say: the site of a host, the page of a request, the
+    referring site, the keyed address, the network and the browser."""
+
+    def __init__(self, default_site: str) -> None:
         self.hosts, first = site_by_host()
         self.default_site = default_site or first
-        self.result = result
-        self.enricher = Enricher()
-        self.visitors: dict[tuple[str, date, str, str], _Visitor] = {}
-        self.own_hosts = set(self.hosts)
-        self.days: dict[int, date] = {}
+        self.salts: dict[int, bytes] = {}
+        self.tables = [
+            _Facts(["vhost"], {"site": pl.String}, self.site),
+            _Facts(
+                ["request"],
+                {
+                    "path": pl.String,
+                    "page_kind": pl.Boolean,
+                    "robots": pl.Boolean,
+                    "content": pl.String,
+                    "outbound": pl.String,
+                },
+                self.request,
+            ),
+            _Facts(
+                ["referrer"], {"referrer_host": pl.String, "from_page": pl.String}, self.referrer
+            ),
+            _Facts(["day", "ip"], {"address": pl.Int64}, self.address),
+            _Facts(
+                ["ip"],
+                {"country": pl.String, "isp": pl.String, "datacenter": pl.Boolean},
+                self.network,
+            ),
+            _Facts(
+                ["user_agent"],
+                {"browser": pl.String, "platform": pl.String, "agent_bot": pl.Boolean},
+                self.agent,
+            ),
+        ]
+        self.tables[3].known = self.tables[3].known.cast({"day": pl.Int64})
 
-    def count(self, request: Request) -> None:
-        site = (
-            self.hosts.get(request.vhost, self.default_site) if request.vhost else self.default_site
+    def join(self, rows: pl.DataFrame) -> pl.DataFrame:
+        for table in self.tables:
+            rows = table.join(rows)
+        return rows
+
+    def site(self, vhost: str) -> tuple[str]:
+        return (self.hosts.get(vhost.rsplit(":", 1)[0].lower(), self.default_site),)
+
+    def request(self, request: str) -> tuple[str, bool, bool, str | None, str | None]:
+        """Path made safe, whether it can be a page view, whether it is robots.txt, the
+        content key of a page beacon, the destination host of an exit redirect."""
+        words = request.split(" ")
+        method, target = (words[0], words[1]) if len(words) >= 2 else ("", "")
+        path = path_of(target)
+        page = method in ("GET", "HEAD") and not NOT_A_PAGE.search(path)
+        content = BEACON.fullmatch(path)
+        return (
+            path,
+            page and path != EXIT_PATH,
+            path == "/robots.txt",
+            content[1] if content else None,
+            _exit_host(target) if path == EXIT_PATH else None,
         )
-        day = self.days.get(request.epoch // 86400)
-        if day is None:
-            day = self.days[request.epoch // 86400] = _day_of(request.epoch)
-        key = (site, day, request.ip, request.user_agent)
-        visitor = self.visitors.get(key)
-        if visitor is None:
-            visitor = self.visitors[key] = _Visitor(
-                agent=self.enricher.agent(request.user_agent),
-                network=self.enricher.network(request.ip),
-            )
-        visitor.requests += 1
-        path = request.path
-        if path == "/robots.txt":
-            visitor.robots = True
-        if (
-            request.method not in ("GET", "HEAD")
-            or not 200 <= request.status < 400
-            or NOT_A_PAGE.search(path)
-        ):
-            return
-        visitor.page_views += 1
-        visitor.add(("page", path))
-        if request.epoch - visitor.last_epoch > VISIT_GAP:
-            visitor.end_visit()
-            visitor.add(("visits", ""))
-            visitor.add(("entry", path))
-            host = referrer_host(request.referrer)
-            if host and host not in self.own_hosts:
-                visitor.add(("referrer", host))
-        elif visitor.last_path != path:
-            visitor.add(("transition", f"{visitor.last_path} → {path}"))
-        visitor.last_epoch = request.epoch
-        visitor.last_path = path
 
-    def close_days(self, before: date | None) -> None:
-        """Store the cells of every day before ``before`` (all days when None)."""
-        days = sorted({(site, day) for site, day, _, _ in self.visitors})
-        for site, day in days:
-            if before is None or day < before:
-                self._store_day(site, day)
+    def referrer(self, referrer: str) -> tuple[str | None, str | None]:
+        """The referring site's host when it is another site's; the page when ours."""
+        host = referrer_host(referrer)
+        if not host:
+            return None, None
+        if host in self.hosts:
+            try:
+                return None, path_of(urlsplit(referrer).path or "/")
+            except ValueError:
+                return None, None
+        return host, None
 
-    def _store_day(self, site: str, day: date) -> None:
-        salt = salt_for(day)
-        cells: dict[Cell, tuple[int, set[int]]] = {}
+    def address(self, day: int, ip: str) -> tuple[int]:
+        if day not in self.salts:
+            self.salts[day] = salt_for(_date_of(day))
+        return (address_key(self.salts[day], ip),)
 
-        def tally(cell: Cell, hits: int, who: int) -> None:
-            hits_before, seen = cells.get(cell, (0, set()))
-            seen.add(who)
-            cells[cell] = (hits_before + hits, seen)
+    def network(self, ip: str) -> tuple[str, str, bool]:
+        found = describe_network(ip)
+        return found.country or "unknown", found.isp or "unknown", found.datacenter
 
-        for key in [k for k in self.visitors if k[0] == site and k[1] == day]:
-            visitor = self.visitors.pop(key)
-            who = visitor_hash(salt, key[2], key[3], site)
-            if visitor.is_bot():
-                self.result.bot_requests += visitor.requests
-                tally(("bots", ""), visitor.requests, who)
-                continue
-            if not visitor.page_views:
-                continue
-            visitor.end_visit()
-            self.result.page_views += visitor.page_views
-            tally(("site", ""), visitor.page_views, who)
-            tally(("browser", visitor.agent.browser), visitor.page_views, who)
-            tally(("platform", visitor.agent.platform), visitor.page_views, who)
-            tally(("country", visitor.network.country or "unknown"), visitor.page_views, who)
-            tally(("isp", visitor.network.isp or "unknown"), visitor.page_views, who)
-            for cell, hits in visitor.cells.items():
-                tally(cell, hits, who)
-        if cells:
-            self.result.days.add(day)
-            store_cells(site, day, cells)
+    def agent(self, user_agent: str) -> tuple[str, str, bool]:
+        found = describe_agent(user_agent)
+        return found.browser, found.platform, found.bot
 
 
-def store_cells(site: str, day: date, cells: dict[Cell, tuple[int, set[int]]]) -> None:
-    """Add hits, and visitors not yet counted in each cell, to the day's aggregates.
+def _exit_host(target: str) -> str | None:
+    """The host an exit redirect sent the visitor to (or tried to: a refused link's
+    request has status 400 and is not counted)."""
+    try:
+        to = parse_qs(urlsplit(target).query).get("to", [""])[0]
+        return urlsplit(to).hostname or None
+    except ValueError:
+        return None
 
-    Existing cells are incremented in SQL (``bulk_update`` is far too slow here), new
-    ones inserted whole.
+
+def _enrich(batch: pl.DataFrame, lookups: _Lookups) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows reduced to what is counted, and the visitors behind them.
+
+    Rows: ``site, day, visitor, epoch, path, page, robots, referrer``. Visitors:
+    ``site, day, visitor, browser, platform, country, isp, flagged``. The visitor is
+    the day's keyed hash of address, user agent and site; the address and the user
+    agent are dropped here.
     """
-    existing = {
-        (dimension, value): pk
-        for dimension, value, pk in DailyCount.objects.filter(site=site, day=day).values_list(
-            "dimension", "value", "pk"
+    rows = lookups.join(batch.with_columns(day=pl.col("epoch") // 86400)).with_columns(
+        visitor=visitor_of(pl.col("address"), pl.col("user_agent"), pl.col("site")),
+        flagged=pl.col("agent_bot") | pl.col("datacenter"),
+    )
+    visitors = rows.select(
+        "site", "day", "visitor", "browser", "platform", "country", "isp", "flagged"
+    ).unique(["site", "day", "visitor"])
+    rows = rows.select(
+        "site",
+        "day",
+        "visitor",
+        "epoch",
+        "path",
+        page=pl.col("page_kind") & pl.col("status").is_between(200, 399),
+        robots="robots",
+        referrer="referrer_host",
+        content=pl.when(pl.col("status") == 200).then(pl.col("content")),
+        outbound=pl.when(pl.col("status").is_between(300, 399)).then(pl.col("outbound")),
+        from_page="from_page",
+    )
+    return rows, visitors
+
+
+@dataclass
+class _Day:
+    rows: list[pl.DataFrame] = field(default_factory=list)
+    visitors: list[pl.DataFrame] = field(default_factory=list)
+
+
+class _Days:
+    """Rows waiting per day until the log has moved past it, then counted."""
+
+    def __init__(self, result: IngestResult) -> None:
+        self.result = result
+        self.waiting: dict[int, _Day] = {}
+
+    def add(self, rows: pl.DataFrame, visitors: pl.DataFrame) -> None:
+        for (day,), part in rows.partition_by("day", as_dict=True).items():
+            self.waiting.setdefault(int(day), _Day()).rows.append(part)
+        for (day,), part in visitors.partition_by("day", as_dict=True).items():
+            self.waiting[int(day)].visitors.append(part)
+
+    def close(self, horizon: int | None) -> None:
+        """Count every day that ended before ``horizon`` (all days when None)."""
+        for day in sorted(self.waiting):
+            if horizon is None or (day + 1) * 86400 <= horizon:
+                waiting = self.waiting.pop(day)
+                self._count(
+                    day,
+                    pl.concat(waiting.rows),
+                    pl.concat(waiting.visitors).unique(["site", "visitor"]),
+                )
+
+    def _count(self, day: int, rows: pl.DataFrame, visitors: pl.DataFrame) -> None:
+        cells = count_day(rows, visitors)
+        self.result.page_views += cells.page_views
+        self.result.bot_requests += cells.bot_requests
+        for (site,), marks in cells.marks.partition_by("site", as_dict=True).items():
+            store_day(str(site), _date_of(day), marks.drop("site"))
+            self.result.days.add(_date_of(day))
+
+
+@dataclass
+class DayCells:
+    """One day's counted cells: a row per (site, dimension, value, visitor) with its hits."""
+
+    marks: pl.DataFrame
+    page_views: int
+    bot_requests: int
+
+
+def count_day(rows: pl.DataFrame, visitors: pl.DataFrame) -> DayCells:
+    """Cut a day's requests into visits and tally every dimension, by column.
+
+    A visitor is a bot when its agent or network says so, when it fetched
+    robots.txt, or when it viewed implausibly many pages; bots are counted apart,
+    in one cell, and nowhere else.
+    """
+    per_visitor = (
+        rows.group_by("site", "visitor")
+        .agg(
+            requests=pl.len(),
+            page_views=pl.col("page").sum(),
+            robots=pl.col("robots").any(),
         )
-    }
-    counted: dict[int, set[int]] = {}
-    if existing:
-        already = CellVisitor.objects.filter(cell__site=site, cell__day=day)
-        for cell_id, who in already.values_list("cell_id", "visitor"):
-            counted.setdefault(cell_id, set()).add(who)
-    created: list[tuple[DailyCount, set[int]]] = []
-    increments: list[tuple[int, int, int]] = []
-    marks: list[tuple[int, int]] = []
-    for (dimension, value), (hits, seen) in cells.items():
-        pk = existing.get((dimension, value[:500]))
-        if pk is None:
-            row = DailyCount(
-                site=site,
-                day=day,
-                dimension=dimension,
-                value=value[:500],
-                hits=hits,
-                visitors=len(seen),
-            )
-            created.append((row, seen))
-            continue
-        new = seen - counted.get(pk, set())
-        increments.append((hits, len(new), pk))
-        marks.extend((pk, who) for who in new)
-    DailyCount.objects.bulk_create([row for row, _ in created], batch_size=1000)
-    for row, seen in created:
-        marks.extend((row.pk, who) for who in seen)
-    # Plain SQL: the ORM's bulk methods cost more than the rest of the ingest together.
-    ops = connection.ops
-    counts = ops.quote_name(DailyCount._meta.db_table)
-    marked = ops.quote_name(CellVisitor._meta.db_table)
-    with connection.cursor() as cursor:
-        if increments:
-            cursor.executemany(
-                f"UPDATE {counts} SET hits = hits + %s, visitors = visitors + %s "  # noqa: S608 - our table
-                "WHERE id = %s",
-                increments,
-            )
-        if marks:
-            cursor.executemany(
-                f"INSERT INTO {marked} (cell_id, visitor) VALUES (%s, %s)",  # noqa: S608 - our table
-                marks,
-            )
+        .join(visitors, on=["site", "visitor"], how="left")
+        .with_columns(
+            bot=pl.col("flagged") | pl.col("robots") | (pl.col("page_views") > MAX_PAGE_VIEWS)
+        )
+    )
+    bots = per_visitor.filter("bot")
+    people = per_visitor.filter(~pl.col("bot") & (pl.col("page_views") > 0))
+    views = (
+        rows.filter("page")
+        .join(people.select("site", "visitor"), on=["site", "visitor"], how="semi")
+        .sort("site", "visitor", "epoch", maintain_order=True)
+        .with_columns(
+            new_visit=(pl.col("visitor") != pl.col("visitor").shift(1))
+            .or_(pl.col("site") != pl.col("site").shift(1))
+            .or_(pl.col("epoch") - pl.col("epoch").shift(1) > VISIT_GAP)
+            .fill_null(True),
+            previous=pl.col("path").shift(1),
+        )
+        .with_columns(
+            last=pl.col("new_visit").shift(-1).fill_null(True),
+            visit=pl.col("new_visit").cum_sum(),
+        )
+    )
+    one_hit = pl.lit(1, pl.Int64)
+
+    def cell(frame: pl.DataFrame, dimension: str, value: pl.Expr, hits: pl.Expr) -> pl.DataFrame:
+        return frame.select(
+            "site",
+            dimension=pl.lit(dimension),
+            value=value.cast(pl.String),
+            visitor="visitor",
+            hits=hits.cast(pl.Int64),
+        )
+
+    page_views = pl.col("page_views")
+    parts = [
+        cell(bots, "bots", pl.lit(""), pl.col("requests")),
+        cell(people, "site", pl.lit(""), page_views),
+        *(
+            cell(people, d, pl.col(d), page_views)
+            for d in ("browser", "platform", "country", "isp")
+        ),
+        cell(views, "page", pl.col("path"), one_hit),
+        cell(views.filter("new_visit"), "visits", pl.lit(""), one_hit),
+        cell(views.filter("new_visit"), "entry", pl.col("path"), one_hit),
+        cell(views.filter("last"), "exit", pl.col("path"), one_hit),
+        cell(
+            views.filter(pl.col("new_visit") & pl.col("referrer").is_not_null()),
+            "referrer",
+            pl.col("referrer"),
+            one_hit,
+        ),
+        cell(
+            views.filter(~pl.col("new_visit") & (pl.col("previous") != pl.col("path"))),
+            "transition",
+            pl.concat_str(pl.col("previous"), pl.lit(" → "), pl.col("path")),
+            one_hit,
+        ),
+    ]
+    # A bounce is a visit of one page; a visit lasts from its first page to its last.
+    visits = views.group_by("visit").agg(
+        pl.col("site").first(),
+        pl.col("visitor").first(),
+        pages=pl.len(),
+        seconds=pl.col("epoch").max() - pl.col("epoch").min(),
+    )
+    parts += [
+        cell(visits.filter(pl.col("pages") == 1), "bounces", pl.lit(""), one_hit),
+        cell(visits, "visit_seconds", pl.lit(""), pl.col("seconds")),
+    ]
+    # Beacons and exits count for people only, like page views.
+    seen = rows.filter(pl.col("content").is_not_null() | pl.col("outbound").is_not_null()).join(
+        people.select("site", "visitor"), on=["site", "visitor"], how="semi"
+    )
+    exits = seen.filter(pl.col("outbound").is_not_null())
+    parts += [
+        cell(seen.filter(pl.col("content").is_not_null()), "content", pl.col("content"), one_hit),
+        cell(exits, "outbound", pl.col("outbound"), one_hit),
+        cell(
+            exits,
+            "click",
+            pl.concat_str(
+                pl.col("from_page").fill_null("(no page)"), pl.lit(" → "), pl.col("outbound")
+            ),
+            one_hit,
+        ),
+    ]
+    marks = (
+        pl.concat(parts)
+        .group_by("site", "dimension", "value", "visitor")
+        .agg(hits=pl.col("hits").sum())
+    )
+    return DayCells(
+        marks=marks,
+        page_views=int(people["page_views"].sum()),
+        bot_requests=int(bots["requests"].sum()),
+    )
 
 
 def _identity(path: Path) -> tuple[int, int, str, bool]:
@@ -289,34 +450,29 @@ def ingest_file(
             checkpoint.offset = 0  # shrunk in place: a new file under the same identity
         result.started_at = checkpoint.offset
         result.fresh = checkpoint.offset == 0
-        parser = LineParser()
-        counter = _Counter(site, result)
-        held: list[Request] = []
+        lookups = _Lookups(site)
+        days = _Days(result)
         offset = checkpoint.offset
         last_epoch = 0
         with open_log(path) as stream:
             stream.seek(offset)
-            for lines, used in read_batches(stream, final=compressed):
+            for data, lines, used in read_batches(stream, final=compressed):
                 offset += used
-                result.lines += len(lines)
-                parse = parser.parse
-                held.extend(r for r in map(parse, lines) if r is not None)
-                held.sort(key=_epoch_of)
-                if held:
-                    last_epoch = max(last_epoch, held[-1].epoch)
-                ready = bisect_left(held, last_epoch - SORT_WINDOW, key=_epoch_of)
-                _count_all(counter, held[:ready])
-                del held[:ready]
-                counter.close_days(_day_of(last_epoch - SORT_WINDOW - VISIT_GAP))
+                result.lines += lines
+                batch = parse_batch(data, result.malformed)
+                del data
+                if batch.height:
+                    result.requests += batch.height
+                    last_epoch = max(last_epoch, int(batch["epoch"].max()))  # type: ignore[arg-type]
+                    days.add(*_enrich(batch, lookups))
+                    days.close(last_epoch - SORT_WINDOW)
                 if progress is not None:
                     progress(used)
-        _count_all(counter, held)
-        counter.close_days(None)
-        result.malformed = parser.malformed
+        days.close(None)
         checkpoint.path = str(path)
         checkpoint.offset = offset
         checkpoint.lines += result.lines
-        checkpoint.malformed += parser.malformed.count
+        checkpoint.malformed += result.malformed.count
         if last_epoch:
             checkpoint.last_timestamp = datetime.fromtimestamp(last_epoch, UTC)
         checkpoint.save(
@@ -325,16 +481,5 @@ def ingest_file(
     return result
 
 
-def _epoch_of(request: Request) -> int:
-    return request.epoch
-
-
-def _day_of(epoch: int) -> date:
-    return datetime.fromtimestamp(epoch, UTC).date()
-
-
-def _count_all(counter: _Counter, requests: Iterable[Request]) -> None:
-    count = counter.count
-    for request in requests:
-        counter.result.requests += 1
-        count(request)
+def _date_of(day: int) -> date:
+    return datetime.fromtimestamp(day * 86400, UTC).date()

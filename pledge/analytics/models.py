@@ -77,6 +77,8 @@ class DailyCount(models.Model):
     visitors = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = "site analytics"
+        verbose_name_plural = "site analytics"
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "day", "dimension", "value"], name="daily_count_cell"
@@ -88,21 +90,21 @@ class DailyCount(models.Model):
         return f"{self.site} {self.day} {self.dimension}={self.value}"
 
 
-class CellVisitor(models.Model):
-    """That a visitor of the day is already counted in a cell, so a later ingest of
-    the same day does not count them again.
+class CountedVisitors(models.Model):
+    """Which of a site's visitors of a day are already counted in which cell, so a
+    later ingest of the same day does not count them again.
 
-    ``visitor`` is the day's keyed hash, not an identifier: these rows are deleted
-    with the day's salt, within 48 hours.
+    ``marks`` is a compressed table of (dimension, value, visitor) where visitor is
+    the day's keyed hash, not an identifier; the row is deleted with the day's salt,
+    within 48 hours (C7).
     """
 
-    cell = models.ForeignKey(DailyCount, on_delete=models.CASCADE, related_name="+")
-    visitor = models.BigIntegerField()
+    site = models.CharField(max_length=50)
+    day = models.DateField()
+    marks = models.BinaryField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cell", "visitor"], name="cell_visitor_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="counted_visitors_day")]
 
     def __str__(self) -> str:
-        return f"visitor in {self.cell_id}"
+        return f"visitors counted on {self.site} {self.day}"

@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "shop.product": ("view",),  # campaigns name products and prices; billing sets them
         "campaigns.campaign": ("view", "add", "change"),  # writes and sends the campaigns
+        "analytics.dailycount": ("view",),  # the analytics dashboard: aggregates only (C7)
     },
     # "Data requests, legal disclosures and policy versions": the person's record,
     # their consents, the audit trail of who saw what, and the versions in force.
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "staff.role": ("view", "change"),
         "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
         "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too
+        "analytics.dailycount": ("view",),  # and reads their analytics
     },
 }
 

@@ -60,3 +60,31 @@ def ingest(db: Any) -> Callable[..., IngestResult]:
         return ingest_file(path, site=site)
 
     return run
+
+
+@pytest.fixture
+def make_staff(policy: Any) -> Callable[..., Any]:
+    """A member of staff holding the given roles, as the demo makes them."""
+    from django.utils import timezone
+
+    from pledge.people.models import Person
+    from pledge.staff.roles import assign_role, sync_roles
+
+    sync_roles()
+    made = {"n": 0}
+
+    def make(*role_keys: str) -> Any:
+        made["n"] += 1
+        person = Person.objects.create_user(
+            f"staff{made['n']}@claxton.localhost",
+            "staff password 2026",
+            point="staff",
+            name=f"Staff Member {made['n']}",
+            email_verified_at=timezone.now(),
+            is_staff=True,
+        )
+        for key in role_keys:
+            assign_role(person, key, by=None)
+        return person
+
+    return make

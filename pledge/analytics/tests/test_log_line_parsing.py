@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pledge.analytics.logformat import LineParser, referrer_host
+from pledge.analytics.logformat import Malformed, parse_batch, referrer_host
 
 APACHE = (
     '83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /presentations/logstash/?u=ada@example.com '
@@ -16,22 +16,27 @@ NGINX = (
 )
 
 
-def test_an_apache_line_gives_its_fields_and_a_path_without_query_string():
-    request = LineParser().parse(APACHE)
+def parse(*lines: str) -> tuple[list[dict], Malformed]:
+    malformed = Malformed()
+    rows = parse_batch("\n".join(lines).encode(), malformed)
+    return rows.to_dicts(), malformed
 
-    assert (request.ip, request.epoch, request.method, request.path, request.status) == (
+
+def test_an_apache_line_gives_its_fields():
+    [request], _ = parse(APACHE)
+
+    assert (request["ip"], request["epoch"], request["request"], request["status"]) == (
         "83.149.9.216",
         1431857103,
-        "GET",
-        "/presentations/logstash/",
+        "GET /presentations/logstash/?u=ada@example.com HTTP/1.1",
         200,
     )
 
 
 def test_an_nginx_line_with_ipv6_a_user_and_a_forwarded_for_field_is_read():
-    request = LineParser().parse(NGINX)
+    [request], _ = parse(NGINX)
 
-    assert (request.ip, request.epoch, request.user_agent, request.status) == (
+    assert (request["ip"], request["epoch"], request["user_agent"], request["status"]) == (
         "2001:db8::7",
         1772438400,
         "curl/8.5.0",
@@ -45,9 +50,9 @@ def test_a_quote_escaped_inside_the_user_agent_and_referrer_stays_in_its_field()
         '"http://a.example/\\"x\\"" "Mozilla/5.0 \\"quoted\\" agent"'
     )
 
-    request = LineParser().parse(line)
+    [request], _ = parse(line)
 
-    assert (request.referrer, request.user_agent) == (
+    assert (request["referrer"], request["user_agent"]) == (
         'http://a.example/"x"',
         'Mozilla/5.0 "quoted" agent',
     )
@@ -59,20 +64,30 @@ def test_a_vhost_combined_line_names_its_host():
         '200 5 "-" "Mozilla/5.0"'
     )
 
-    assert LineParser().parse(line).vhost == "claxton.localhost"
+    [request], _ = parse(line)
+
+    assert (request["vhost"], request["ip"]) == ("claxton.localhost:443", "10.1.2.3")
 
 
 def test_truncated_and_garbage_lines_are_counted_with_examples_not_raised():
-    parser = LineParser()
     cut = APACHE[:-40]
 
-    results = [parser.parse(cut), parser.parse("garbage"), parser.parse("")]
+    rows, malformed = parse(APACHE, cut, "garbage", "", NGINX)
 
-    assert (results, parser.malformed.count, parser.malformed.examples[0]) == (
-        [None, None, None],
+    assert ([r["ip"] for r in rows], malformed.count, malformed.examples) == (
+        ["83.149.9.216", "2001:db8::7"],
         3,
-        cut,
+        [cut, "garbage", ""],
     )
+
+
+def test_a_time_zone_is_taken_off_to_give_utc():
+    east = APACHE.replace("+0000", "+0530")
+    west = APACHE.replace("+0000", "-0130")
+
+    rows, _ = parse(APACHE, east, west)
+
+    assert [r["epoch"] - rows[0]["epoch"] for r in rows] == [0, -19800, 5400]
 
 
 def test_a_referrer_keeps_only_its_host():

@@ -9,6 +9,8 @@ from datetime import date
 from django.apps import apps
 from django.conf import settings
 
+from pledge.analytics.cells import read_marks
+from pledge.analytics.models import CountedVisitors
 from pledge.analytics.report import report
 
 from .conftest import FIREFOX, log_line
@@ -56,7 +58,10 @@ def planted_log(person) -> list[str]:
 
 
 def every_stored_value() -> list[str]:
+    """Every field of every analytics row, the compressed visitor marks unpacked."""
     values = []
+    for stored in CountedVisitors.objects.all():
+        values.extend(str(v) for row in read_marks(stored).iter_rows() for v in row)
     for model in apps.get_app_config("analytics").get_models():
         for row in model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]):
             for value in row:

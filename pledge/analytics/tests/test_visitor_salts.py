@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from pledge.analytics.models import CellVisitor, DailyCount, VisitorSalt
+from pledge.analytics.models import CountedVisitors, DailyCount, VisitorSalt
 from pledge.analytics.visitors import purge_salts
 
 from .conftest import log_line
@@ -14,11 +14,11 @@ from .conftest import log_line
 
 def test_salts_older_than_48_hours_are_deleted_with_their_marks(ingest, write_log):
     ingest(write_log([log_line("10.0.0.1", 0, "/")]))
-    marks_before = CellVisitor.objects.count()
+    marks_before = CountedVisitors.objects.count()
 
     purge_salts(timezone.now() + timedelta(hours=49))
 
-    assert (marks_before > 0, VisitorSalt.objects.count(), CellVisitor.objects.count()) == (
+    assert (marks_before > 0, VisitorSalt.objects.count(), CountedVisitors.objects.count()) == (
         True,
         0,
         0,

@@ -281,6 +281,7 @@ INDEX = {
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
+        "analytics.dailycount",
     },
     "privacy_officer": {
         "people.person",
@@ -301,6 +302,7 @@ INDEX = {
         "staff.role",
         "shop.product",
         "campaigns.campaign",
+        "analytics.dailycount",
     },
 }
 
