@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "pledge.campaigns",
     "pledge.site",
     "pledge.analytics",
+    "pledge.licensing",
 ]
 
 MIDDLEWARE = [
@@ -301,3 +302,13 @@ PERIODIC_JOBS = {
     # C7: visitor salts (and the marks made under them) live at most 48 hours.
     "pledge.analytics.visitors.purge_salts": 60 * 60,
 }
+
+# License keys (docs/licenses.md): the Ed25519 key that signs them, as KID:SEED, and
+# the public halves of earlier signing keys (KID:PUBLIC, comma-separated), which
+# still verify the keys they signed. Empty in the demo: a fixed demo-only key.
+LICENSE_SIGNING_KEY = os.environ.get("PLEDGE_LICENSE_SIGNING_KEY", "").strip()
+LICENSE_RETIRED_KEYS = env.list("PLEDGE_LICENSE_RETIRED_KEYS", default=[])
+if PRODUCTION and not LICENSE_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "PLEDGE_LICENSE_SIGNING_KEY must be set in production: `pledge license keygen KID` makes one"
+    )
