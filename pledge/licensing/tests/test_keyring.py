@@ -108,3 +108,17 @@ def test_public_key_prints_every_key_id_with_its_state(settings, capsys):
     ]
     assert pem.count("-----BEGIN PUBLIC KEY-----") == 2
     assert pem.splitlines()[0] == "# key id 2027a: signing"
+
+
+def test_production_refuses_to_start_without_a_signing_key(tmp_path):
+    from pledge.tests.test_settings import PRODUCTION, run_pledge
+
+    env = {k: v for k, v in PRODUCTION.items() if k != "PLEDGE_LICENSE_SIGNING_KEY"}
+
+    result = run_pledge("check", PLEDGE_VAR_DIR=str(tmp_path), **env)
+
+    assert result.returncode != 0
+    assert (
+        "PLEDGE_LICENSE_SIGNING_KEY must be set in production: `pledge license keygen KID` "
+        "makes one" in result.stderr
+    )
