@@ -62,6 +62,11 @@ class Registration(models.Model):
     class Meta:
         verbose_name = "product registration"
         ordering = ["-registered_at", "-id"]
+        # Staff act through ``ownership``: these say who may press which button.
+        permissions = [
+            ("revoke_registration", "Can revoke a registration and its key"),
+            ("reissue_registration", "Can re-issue a registration's key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order_ref", "line_ref"], name="licensing_one_registration_per_line"
