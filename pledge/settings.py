@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "pledge.site",
     "pledge.analytics",
     "pledge.licensing",
+    "pledge.payments",
+    "pledge.orders",
 ]
 
 MIDDLEWARE = [
@@ -311,4 +313,22 @@ LICENSE_RETIRED_KEYS = env.list("PLEDGE_LICENSE_RETIRED_KEYS", default=[])
 if PRODUCTION and not LICENSE_SIGNING_KEY:
     raise ImproperlyConfigured(
         "PLEDGE_LICENSE_SIGNING_KEY must be set in production: `pledge license keygen KID` makes one"
+    )
+
+# The payment processor (C3, C14): Stripe's API, or the sandbox that speaks it.
+STRIPE_API_BASE = os.environ.get(
+    "PLEDGE_STRIPE_API_BASE", "https://api.stripe.com" if PRODUCTION else "http://127.0.0.1:8100"
+)
+STRIPE_SECRET_KEY = envsecret("PLEDGE_STRIPE_SECRET_KEY", "sk_test_pledge_demo_only_0123456789abcdef")
+STRIPE_WEBHOOK_SECRET = envsecret(
+    "PLEDGE_STRIPE_WEBHOOK_SECRET", "whsec_pledge_demo_only_0123456789abcdef"
+)
+# A signed event older (or further in the future) than this many seconds is refused.
+STRIPE_WEBHOOK_TOLERANCE = envint("PLEDGE_STRIPE_WEBHOOK_TOLERANCE", 300)
+# What to do when payment is confirmed after a promotion's window closed (C10):
+# "honour" (checkout started inside the window) or "refund".
+LATE_PROMOTION_PAYMENT = os.environ.get("PLEDGE_LATE_PROMOTION_PAYMENT", "honour")
+if LATE_PROMOTION_PAYMENT not in {"honour", "refund"}:
+    raise ImproperlyConfigured(
+        f"PLEDGE_LATE_PROMOTION_PAYMENT must be honour or refund, not {LATE_PROMOTION_PAYMENT!r}"
     )

@@ -81,5 +81,6 @@ class Processor:
                     " VALUES (?, ?, 'pending', ?)",
                     (event["id"], url, time.time()),
                 )
-        self.delivery_wakeup.set()
+            # Woken before the commit, the delivery thread would not see the row yet.
+            self.store.on_commit(self.delivery_wakeup.set)
         return event

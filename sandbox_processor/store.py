@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ class Store:
             if db.in_transaction:
                 yield db
                 return
+            self._local.after_commit = []
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -99,6 +100,15 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+            for callback in self._local.after_commit:
+                callback()
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the current write transaction has committed."""
+        if not self.connection().in_transaction:
+            callback()
+            return
+        self._local.after_commit.append(callback)
 
     # Objects -----------------------------------------------------------------
 

@@ -107,8 +107,8 @@ class RunningSandbox:
       ``webhook_secret`` (``whsec_…``), ``webhook_url``;
     * ``api(method, path, params, idempotency_key=)``: a raw API call;
     * ``events(type=None)``: its events, oldest first; ``wait_for_event(type)``;
-    * ``deliveries()`` / ``wait_for_delivery(event_id, state="delivered")``:
-      the webhook ledger (rows and attempts);
+    * ``deliveries()`` / ``wait_for_delivery(event_id, state="delivered")`` /
+      ``wait_for_attempts(count)``: the webhook ledger (rows and attempts);
     * ``pay(session_url_or_id, number=…)``: fill and post the hosted card page
       as a browser would; the answer's ``location`` is the success_url on success;
     * ``restart()``, ``stop()``, ``log()``.
@@ -234,6 +234,17 @@ class RunningSandbox:
         answer = http("GET", self.base_url + "/dashboard/deliveries.json")
         assert answer.status == 200, answer.text
         return answer.json()  # type: ignore[no-any-return]
+
+    def wait_for_attempts(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The delivery attempts once at least ``count`` are recorded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            attempts = self.deliveries()["attempts"]
+            if len(attempts) >= count:
+                return attempts
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(attempts)} delivery attempts within {timeout} s")
+            time.sleep(0.05)
 
     def wait_for_delivery(
         self, event_id: str, state: str = "delivered", timeout: float = 15.0
