@@ -319,7 +319,9 @@ if PRODUCTION and not LICENSE_SIGNING_KEY:
 STRIPE_API_BASE = os.environ.get(
     "PLEDGE_STRIPE_API_BASE", "https://api.stripe.com" if PRODUCTION else "http://127.0.0.1:8100"
 )
-STRIPE_SECRET_KEY = envsecret("PLEDGE_STRIPE_SECRET_KEY", "sk_test_pledge_demo_only_0123456789abcdef")
+STRIPE_SECRET_KEY = envsecret(
+    "PLEDGE_STRIPE_SECRET_KEY", "sk_test_pledge_demo_only_0123456789abcdef"
+)
 STRIPE_WEBHOOK_SECRET = envsecret(
     "PLEDGE_STRIPE_WEBHOOK_SECRET", "whsec_pledge_demo_only_0123456789abcdef"
 )

@@ -109,7 +109,11 @@ def mark_paid(order: Order, facts: processor.SessionFacts, event: ProcessorEvent
     event_id = event.id if event else ""
     now = timezone.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("special_price").get(pk=order.pk)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("special_price")
+            .get(pk=order.pk)
+        )
         if order.status in (Status.PAID, Status.REFUNDED):
             if event is None:
                 return f"no change: already {order.status}"
