@@ -53,6 +53,8 @@ class Application:
             name, content_type = STATIC[path]
             body = (files("sandbox_processor") / "static" / name).read_bytes()
             return Response(200, body, content_type, {"Cache-Control": "max-age=300"})
+        if path == "/favicon.ico":
+            return Response(204)
         if path == "/healthz":
             return Response(200, b"ok\n", "text/plain")
         return html_response(404, message_page("Not found", "There is no page at this address."))

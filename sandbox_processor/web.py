@@ -77,6 +77,7 @@ def redirect(location: str) -> Response:
 
 REASONS = {
     200: "OK",
+    204: "No Content",
     303: "See Other",
     304: "Not Modified",
     400: "Bad Request",

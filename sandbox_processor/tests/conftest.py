@@ -83,9 +83,13 @@ def session_params(**overrides: Any) -> dict[str, Any]:
 
 @dataclass
 class Receiver:
-    """A webhook endpoint on 127.0.0.1: records every POST, answers scripted statuses."""
+    """A webhook endpoint on 127.0.0.1: records every POST, answers scripted statuses.
+
+    GETs answer a plain page, standing in for the shop's success and cancel pages.
+    """
 
     url: str = ""
+    base_url: str = ""
     received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
@@ -115,11 +119,21 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
+        def do_GET(self) -> None:
+            """The shop's pages a browser returns to (success_url, cancel_url)."""
+            body = f"<!doctype html><title>Shop</title><h1>Shop page {self.path}</h1>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *args: Any) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/payments/stripe/webhook/"
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    state.url = f"{state.base_url}/payments/stripe/webhook/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
