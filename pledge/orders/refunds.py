@@ -21,40 +21,45 @@ def refund_order(
     """Refund ``order`` in full and end what it gave (C3, C10).
 
     Staff (``actor``) and the late-promotion rule call it without ``event``: the
-    refund is asked of the processor first, with a key derived from the order, so
-    a retry is the same refund. A ``charge.refunded`` event from the processor
-    (a refund made on its dashboard) passes ``event``: it is only recorded.
+    refund is asked of the processor while the order's row is locked, with a key
+    derived from the order, so a retry is the same refund and the processor's own
+    ``charge.refunded`` event, arriving meanwhile, waits and then finds the refund
+    recorded. That event, for a refund made on the processor's dashboard, passes
+    ``event``: it is only recorded.
     """
-    if not can_move(order, Status.REFUNDED):
-        raise ImpossibleTransition(order, Status.REFUNDED)
-    if event is None:
-        facts = processor.refund(
-            payment_intent=order.payment_intent_id,
-            idempotency_key=f"pledge-order-{order.number}-refund",
-        )
-        refund_id, amount, event_id = facts.id, Decimal(facts.amount) / 100, ""
-    else:
-        refund_id = event.object_id
-        amount = Decimal(int(event.object.get("amount_refunded") or 0)) / 100
-        event_id = event.id
+    source = "staff" if actor else "processor"
     with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not can_move(locked, Status.REFUNDED):
+            raise ImpossibleTransition(locked, Status.REFUNDED)
+        if event is None:
+            facts = processor.refund(
+                payment_intent=locked.payment_intent_id,
+                idempotency_key=f"pledge-order-{locked.number}-refund",
+            )
+            refund_id, amount, event_id = facts.id, Decimal(facts.amount) / 100, ""
+        else:
+            refund_id = event.object_id
+            amount = Decimal(int(event.object.get("amount_refunded") or 0)) / 100
+            event_id = event.id
         move(
-            order,
+            locked,
             Status.REFUNDED,
-            source="staff" if actor else "processor",
+            source=source,
             note=reason,
             processor_event_id=event_id,
             actor=actor,
         )
         record(
-            order,
+            locked,
             OrderEvent.Kind.REFUND,
-            source="staff" if actor else "processor",
+            source=source,
             processor_event_id=event_id,
             amount=amount.quantize(Decimal("0.01")),
-            currency=order.currency,
+            currency=locked.currency,
             note=f"refund {refund_id}: {reason}"[:255],
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        revoke_order_ownership(order, f"order {order.number} refunded: {reason}", by=actor)
+        revoke_order_ownership(locked, f"order {locked.number} refunded: {reason}", by=actor)
+    order.status = locked.status
     return order

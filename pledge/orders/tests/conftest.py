@@ -104,3 +104,24 @@ def deliver(client: Client) -> Callable[..., Any]:
         )
 
     return send
+
+
+@pytest.fixture
+def clerk(policy: Any) -> Any:
+    """A billing clerk, with the role's permissions as ``pledge staff roles`` gives them."""
+    from django.utils import timezone
+
+    from pledge.people.models import Person
+    from pledge.staff.roles import assign_role, sync_roles
+
+    sync_roles()
+    person = Person.objects.create_user(
+        "billing@claxton.localhost",
+        "staff password 2026",
+        point="staff",
+        name="Billing Clerk",
+        email_verified_at=timezone.now(),
+        is_staff=True,
+    )
+    assign_role(person, "billing_clerk", by=None)
+    return Person.objects.get(pk=person.pk)  # fresh: no cached permissions
