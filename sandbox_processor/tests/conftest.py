@@ -93,6 +93,8 @@ class Receiver:
     received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    # Called with each event before answering, as a vendor's view would act on it.
+    on_event: Callable[[dict[str, Any]], None] | None = None
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[tuple[bytes, dict[str, str]]]:
         with self.arrived:
@@ -111,6 +113,8 @@ def receiver() -> Iterator[Receiver]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            if state.on_event is not None:
+                state.on_event(json.loads(body))
             status = state.answers.pop(0) if state.answers else 200
             with state.arrived:
                 state.received.append((body, {k.lower(): v for k, v in self.headers.items()}))

@@ -50,6 +50,26 @@ def test_a_signature_made_with_another_secret_is_rejected_by_the_sdk(
         )
 
 
+def test_the_endpoint_may_call_the_api_while_its_event_is_being_delivered(
+    start: Callable[..., RunningSandbox], receiver: Receiver
+) -> None:
+    """As a vendor's webhook view does: retrieve the session, expanded, before answering."""
+    sandbox = start(receiver.url)
+    client = client_for(sandbox)
+    seen: list[str] = []
+    receiver.on_event = lambda event: seen.append(
+        client.v1.checkout.sessions.retrieve(
+            event["data"]["object"]["id"], params={"expand": ["payment_intent"]}
+        ).payment_intent.status
+    )
+    session = client.v1.checkout.sessions.create(params=session_params())
+
+    assert sandbox.pay(session.url).status == 303
+    receiver.wait_for(1)
+
+    assert seen == ["succeeded"]
+
+
 def test_an_api_call_names_its_request_and_idempotency_key_in_the_event(
     start: Callable[..., RunningSandbox], receiver: Receiver
 ) -> None:
