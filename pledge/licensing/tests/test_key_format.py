@@ -183,3 +183,24 @@ def test_the_version_is_signed_so_relabelling_a_key_breaks_it():
 
     assert signed == f"LK01.{payload}"
     assert refusal(f"LK01.{payload}.{signature}")[0] == Reason.BAD_SIGNATURE
+
+
+def test_the_example_key_in_the_docs_verifies_with_the_demo_public_key_it_names():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from pledge.licensing.keyring import demo_signing_key, encode_public
+
+    docs = (Path(settings.BASE_DIR) / "docs" / "licenses.md").read_text()
+    example = next(line for line in docs.splitlines() if line.startswith("LK1."))
+    demo_public = encode_public(demo_signing_key().public_key())
+
+    claims = verify(example, {"demo": demo_signing_key().public_key()}, today=TODAY)
+
+    assert f"public key `{demo_public}`" in docs
+    assert (claims.serial, claims.sku, claims.entitlements) == (
+        "NVZT-2KUD-7DZY-GCVQ",
+        "cg-professional",
+        {"edition": "Professional", "seats": 1},
+    )
