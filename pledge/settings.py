@@ -325,6 +325,11 @@ STRIPE_SECRET_KEY = envsecret(
 STRIPE_WEBHOOK_SECRET = envsecret(
     "PLEDGE_STRIPE_WEBHOOK_SECRET", "whsec_pledge_demo_only_0123456789abcdef"
 )
+# Where the processor's hosted payment page lives: the order forms may post there (CSP
+# form-action follows the redirect). Empty: the origin of PLEDGE_STRIPE_API_BASE (the sandbox).
+STRIPE_CHECKOUT_ORIGIN = os.environ.get(
+    "PLEDGE_STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com" if PRODUCTION else ""
+)
 # A signed event older (or further in the future) than this many seconds is refused.
 STRIPE_WEBHOOK_TOLERANCE = envint("PLEDGE_STRIPE_WEBHOOK_TOLERANCE", 300)
 # What to do when payment is confirmed after a promotion's window closed (C10):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pledge.lib.signing import BadToken
-from pledge.payments.processor import ProcessorError
+from pledge.payments.processor import ProcessorError, checkout_origin
 from pledge.shop.models import Product
 
 from .checkout import OrderNotPayable, PromotionEnded, place_order, quote, start_payment
@@ -64,12 +64,19 @@ def buy(request: HttpRequest, sku: str) -> HttpResponse:
         form = OrderForm(
             initial={"offer": price.special.pk if price.special else None}, signed_in=person
         )
-    return render(
+    response = render(
         request,
         "orders/buy.html",
         {"product": product, "form": form, "price": price, "problem": problem},
         status=409 if problem else 200,
     )
+    return _may_post_to_processor(response)
+
+
+def _may_post_to_processor(response: HttpResponse) -> HttpResponse:
+    """Let this page's forms lead to the processor's page: CSP form-action follows redirects."""
+    response._csp_update = {"form-action": ["'self'", checkout_origin()]}  # type: ignore[attr-defined]
+    return response
 
 
 def _with_offer(data: Any, price: Any) -> Any:
@@ -112,7 +119,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         and "cancelled" not in request.GET
     ):
         response["Refresh"] = "3"  # honest: pending until the processor's event arrives
-    return response
+    return _may_post_to_processor(response)
 
 
 def _current_key(order: Order) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -76,6 +77,14 @@ def processor_payload(params: dict[str, Any], processor: str = PROCESSOR) -> dic
             continue
         kept[name] = value
     return kept
+
+
+def checkout_origin() -> str:
+    """The origin of the processor's hosted payment page, which order forms may post to."""
+    if settings.STRIPE_CHECKOUT_ORIGIN:
+        return str(settings.STRIPE_CHECKOUT_ORIGIN)
+    parts = urlsplit(settings.STRIPE_API_BASE)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def client() -> stripe.StripeClient:
