@@ -16,12 +16,15 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -316,3 +319,76 @@ def start_sandbox(
         options=options,
     )
     return sandbox.start()
+
+
+class WebhookReceiver:
+    """A webhook endpoint on 127.0.0.1 for tests: records every POST, answers scripted statuses.
+
+    ``url`` is its ``/payments/stripe/webhook/``; ``answers`` lists the statuses
+    for the next POSTs (200 once it is empty); ``on_event(event)`` is called
+    before answering, as a vendor's view acts on an event; ``wait_for(count)``
+    returns the (body, lower-cased headers) received once there are ``count``.
+    GETs answer a plain page headed "Shop page PATH", standing in for the
+    shop's success and cancel pages in browser tests. Use it as a context manager.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.answers: list[int] = []
+        self.on_event: Callable[[dict[str, Any]], None] | None = None
+        self.arrived = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"{self.base_url}/payments/stripe/webhook/"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.on_event is not None:
+                    receiver.on_event(json.loads(body))
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                with receiver.arrived:
+                    headers = {key.lower(): value for key, value in self.headers.items()}
+                    receiver.received.append((body, headers))
+                    receiver.arrived.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                body = f"<!doctype html><title>Shop</title><h1>Shop page {self.path}</h1>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> WebhookReceiver:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[tuple[bytes, dict[str, str]]]:
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"{len(self.received)} deliveries, wanted {count}")
+            return list(self.received)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body, _ in self.received]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 
 import pytest
 import stripe
@@ -16,7 +17,7 @@ from sandbox_processor.testing import (
     RunningSandbox,
     http,
 )
-from sandbox_processor.tests.conftest import session_params
+from sandbox_processor.tests.conftest import client_for, session_params
 
 
 @pytest.fixture
@@ -165,13 +166,14 @@ def test_a_paid_session_cannot_be_paid_twice(
     assert len(sandbox.events("checkout.session.completed")) == 1
 
 
-def test_an_expired_session_refuses_payment(
-    sandbox: RunningSandbox, client: stripe.StripeClient
-) -> None:
-    session = client.v1.checkout.sessions.create(
-        params=session_params(expires_at=int(time.time()) + 1)
-    )
-    time.sleep(1.5)
+def test_an_expired_session_refuses_payment(start: Callable[..., RunningSandbox]) -> None:
+    """Expired at the moment of paying: the sweep (once at start, then hourly) has not seen it."""
+    sandbox = start(sweep_interval=3600)
+    client = client_for(sandbox)
+    expires_at = int(time.time()) + 3
+    session = client.v1.checkout.sessions.create(params=session_params(expires_at=expires_at))
+    while time.time() < expires_at + 0.2:
+        time.sleep(0.1)
 
     answer = sandbox.pay(session.url)
 

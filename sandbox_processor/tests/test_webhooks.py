@@ -8,12 +8,12 @@ from collections.abc import Callable
 import pytest
 import stripe
 
-from sandbox_processor.testing import RunningSandbox
-from sandbox_processor.tests.conftest import Receiver, client_for, session_params
+from sandbox_processor.testing import RunningSandbox, WebhookReceiver
+from sandbox_processor.tests.conftest import client_for, session_params
 
 
 def test_a_paid_session_is_delivered_as_a_signed_completed_event(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     sandbox = start(receiver.url)
     session = client_for(sandbox).v1.checkout.sessions.create(params=session_params())
@@ -34,7 +34,7 @@ def test_a_paid_session_is_delivered_as_a_signed_completed_event(
 
 
 def test_a_signature_made_with_another_secret_is_rejected_by_the_sdk(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     sandbox = start(receiver.url)
     session = client_for(sandbox).v1.checkout.sessions.create(params=session_params())
@@ -51,7 +51,7 @@ def test_a_signature_made_with_another_secret_is_rejected_by_the_sdk(
 
 
 def test_the_endpoint_may_call_the_api_while_its_event_is_being_delivered(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     """As a vendor's webhook view does: retrieve the session, expanded, before answering."""
     sandbox = start(receiver.url)
@@ -71,7 +71,7 @@ def test_the_endpoint_may_call_the_api_while_its_event_is_being_delivered(
 
 
 def test_an_api_call_names_its_request_and_idempotency_key_in_the_event(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     sandbox = start(receiver.url)
     client = client_for(sandbox)
@@ -88,7 +88,7 @@ def test_an_api_call_names_its_request_and_idempotency_key_in_the_event(
 
 
 def test_a_500_is_retried_until_the_endpoint_accepts(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     receiver.answers[:] = [500, 503]
     sandbox = start(receiver.url, retry_schedule=(0.3, 0.3, 0.3))
@@ -122,7 +122,7 @@ def test_an_endpoint_that_never_answers_is_given_up_after_the_schedule(
 
 
 def test_pending_deliveries_resume_after_a_crash_and_restart(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     receiver.answers[:] = [500]
     sandbox = start(receiver.url, retry_schedule=(1.5,))
@@ -141,7 +141,7 @@ def test_pending_deliveries_resume_after_a_crash_and_restart(
 
 
 def test_refunds_emit_charge_refunded_and_stop_at_the_amount_paid(
-    start: Callable[..., RunningSandbox], receiver: Receiver
+    start: Callable[..., RunningSandbox], receiver: WebhookReceiver
 ) -> None:
     sandbox = start(receiver.url)
     client = client_for(sandbox)

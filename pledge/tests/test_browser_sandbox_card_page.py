@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from pledge.tests.conftest import screenshot
-from sandbox_processor.testing import RunningSandbox
-from sandbox_processor.tests.conftest import Receiver, client_for, session_params
+from sandbox_processor.testing import RunningSandbox, WebhookReceiver
+from sandbox_processor.tests.conftest import client_for, session_params
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """The shop's pages and webhook endpoint, standing in for the vendor's site."""
+    with WebhookReceiver() as endpoint:
+        yield endpoint
+
+
 def test_a_buyer_corrects_a_typo_survives_a_decline_and_pays(
-    start: Callable[..., RunningSandbox], receiver: Receiver, page: object
+    start_sandbox_processor: Callable[..., RunningSandbox],
+    receiver: WebhookReceiver,
+    page: object,
 ) -> None:
-    sandbox = start(receiver.url)
+    sandbox = start_sandbox_processor(receiver.url)
     session = client_for(sandbox).v1.checkout.sessions.create(
         params=session_params(
             success_url=receiver.base_url + "/thanks/?session={CHECKOUT_SESSION_ID}",
