@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -199,3 +200,23 @@ def test_brackets_as_curl_writes_them_are_understood(sandbox: RunningSandbox) ->
     intent = answer.json()["payment_intent"]
     assert (intent["object"], intent["status"]) == ("payment_intent", "succeeded")
     assert intent["latest_charge"]["object"] == "charge"
+
+
+def test_parallel_requests_with_one_key_create_one_session(sandbox: RunningSandbox) -> None:
+    """Twelve at once with the same key: one runs, the rest replay it or are told to wait (409)."""
+
+    def create(_: int) -> tuple[int, str | None]:
+        answer = sandbox.api(
+            "POST", "/v1/checkout/sessions", session_params(), idempotency_key="order-parallel"
+        )
+        body = answer.json()
+        return answer.status, body.get("id") or body["error"].get("code")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(create, range(12)))
+
+    created = {found for status, found in answers if status == 200}
+    waits = [found for status, found in answers if status == 409]
+    assert len(created) == 1
+    assert set(waits) <= {"idempotency_key_in_use"}
+    assert len(waits) + sum(1 for status, _ in answers if status == 200) == 12
