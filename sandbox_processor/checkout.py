@@ -20,7 +20,7 @@ from sandbox_processor.processor import NO_REQUEST, Processor, RequestInfo, new_
 
 SESSION = "checkout.session"
 DAY = 24 * 3600
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SessionClosed(Exception):
@@ -121,7 +121,7 @@ def create_session(sandbox: Processor, raw: dict[str, Any]) -> dict[str, Any]:
     cancel_url = _url(params, "cancel_url", required=False)
     reference = params.text("client_reference_id", max_length=200)
     email = params.text("customer_email", max_length=800)
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not EMAIL.match(email):
         raise invalid(
             f"Invalid email address: {email}", param="customer_email", code="email_invalid"
         )

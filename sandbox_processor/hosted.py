@@ -51,7 +51,7 @@ def pay(sandbox: Processor, session: dict[str, Any], form: dict[str, str]) -> Re
         email = values["email"].strip()
         if not email:
             errors["email"] = "Enter your email address for the receipt."
-        elif not checkout._EMAIL.match(email):
+        elif not checkout.EMAIL.match(email):
             errors["email"] = "Your email address is incomplete."
     if errors or card is None:
         return html_response(400, card_page(sandbox, session, values, errors))
