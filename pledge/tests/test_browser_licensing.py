@@ -48,3 +48,58 @@ def test_in_a_browser_an_owner_copies_their_key(page, live_server, settings, mak
         "ContactGenie Professional\nActive"
     ]
     assert page.console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_billing_clerk_revokes_a_registration(
+    page, live_server, settings, make_person
+):
+    from pledge.policy.models import AuditEvent
+    from pledge.staff.roles import assign_role, sync_roles
+
+    settings.PUBLIC_PORT = str(urlsplit(live_server.url).port)
+    base = f"http://127.0.0.1:{settings.PUBLIC_PORT}"
+    product = Product(
+        sku="cg-standard",
+        name="ContactGenie Standard",
+        edition="Standard",
+        summary="Every contact in one place.",
+        price="49.00",
+    )
+    save_product(product, by=None, sites=["contactgenie"])
+    registration = register_owner(
+        make_person("alan@example.com", name="Alan Turing"), product, "ORD-7"
+    )
+    sync_roles()
+    clerk = make_person("billing@claxton.localhost", name="Bea Billing", point="staff")
+    assign_role(clerk, "billing_clerk", by=None)
+    missing: list[str] = []
+    page.context.on("response", lambda r: r.status == 404 and missing.append(r.url))
+
+    page.goto(
+        f"{base}/account/sign-in/?next=/staff/licensing/registration/{registration.pk}/change/"
+    )
+    page.get_by_label("Email address").fill("billing@claxton.localhost")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Revoke registration").wait_for()
+    screenshot(page, "licensing-admin-registration")
+    page.get_by_label("Why", exact=True).fill("refund of order ORD-7")
+    page.get_by_role("button", name="Revoke registration").click()
+    page.locator(".messagelist").wait_for()
+    screenshot(page, "licensing-admin-revoked")
+
+    registration.refresh_from_db()
+    assert (registration.status, registration.revoked_reason) == (
+        "revoked",
+        "refund of order ORD-7",
+    )
+    assert AuditEvent.objects.get(action="licensing.revoke").actor_id == clerk.pk
+    assert page.get_by_role("button", name="Revoke registration").count() == 0
+    # Every resource of the pages loaded. The console's one 404 is chromium's own
+    # request for /favicon.ico: the staff admin's pages link no icon.
+    assert missing == []
+    assert set(page.console_errors) <= {
+        "Failed to load resource: the server responded with a status of 404 (Not Found)"
+    }
