@@ -18,7 +18,7 @@ from pledge.mail.outbox import enqueue, site_base_url
 from pledge.policy.audit import record_audit
 
 from .models import Order, OrderEvent, Status
-from .ownership import register_order_owner
+from .ownership import key_block, register_order_owner
 from .pipeline import record
 
 CLAIM_DAYS = 30
@@ -61,7 +61,7 @@ def claim_order(order: Order) -> bool:
                 purpose="billing",
                 template="orders/key",
                 site=locked.site,
-                context={"order": locked, "license_key": key or ""},
+                context={"order": locked, "key_block": key_block(key)},
             )
     order.claimed_at = locked.claimed_at
     return True

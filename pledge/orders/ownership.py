@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from pledge.licensing.models import LicenseKey
 from pledge.licensing.ownership import current_key, register_owner, revoke_for_order
+from pledge.licensing.receipts import key_block_context
 
 from .models import Order
 
 
-def register_order_owner(order: Order) -> str | None:
-    """Register the buyer as owner of the ordered product; return the key text, if current."""
+def register_order_owner(order: Order) -> LicenseKey | None:
+    """Register the buyer as owner of the ordered product; return its current key."""
     registration = register_owner(order.person, order.product, order.number)
-    key = current_key(registration)
-    return key.key if key is not None else None
+    return current_key(registration)
+
+
+def key_block(key: LicenseKey | None) -> dict[str, Any]:
+    """The mail context of the licensing app's key block (empty without a key)."""
+    return key_block_context(key) if key is not None else {}
 
 
 def revoke_order_ownership(order: Order, reason: str, *, by: Any = None) -> int:

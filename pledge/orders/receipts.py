@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from pledge.licensing.models import LicenseKey
 from pledge.mail.outbox import enqueue, site_base_url
 from pledge.policy.audit import record_audit
 
 from .models import Invoice, Order, OrderEvent
+from .ownership import key_block
 from .pipeline import record
 
 # Purposes from the declaration: the receipt is billing; it is transactional, so it
@@ -56,7 +58,7 @@ def order_url(order: Order) -> str:
     return site_base_url(order.site) + reverse("orders:status", args=[order.token])
 
 
-def send_receipt(order: Order, invoice: Invoice, key: str | None) -> None:
+def send_receipt(order: Order, invoice: Invoice, key: LicenseKey | None) -> None:
     """Queue the receipt, with the license key, in the caller's transaction.
 
     An order not yet claimed by the address's owner carries no key: it carries the
@@ -72,7 +74,7 @@ def send_receipt(order: Order, invoice: Invoice, key: str | None) -> None:
         context={
             "order": order,
             "invoice": invoice,
-            "license_key": key or "",
+            "key_block": key_block(key),
             "order_url": order_url(order),
             "claim_url": "" if order.claimed_at else claim_url(order),
         },

@@ -46,7 +46,7 @@ def test_a_guest_with_a_new_address_becomes_a_person_without_password_and_owns_a
     )
     assert Registration.objects.get(order_ref=order.number).person == person
     receipt = OutboundMessage.objects.get(template="orders/receipt")
-    assert "Your license key:" in receipt.body_text
+    assert "Your license key for ContactGenie Professional" in receipt.body_text
 
 
 def test_a_guest_using_an_existing_accounts_address_attaches_nothing_to_it(
