@@ -315,16 +315,21 @@ if PRODUCTION and not LICENSE_SIGNING_KEY:
         "PLEDGE_LICENSE_SIGNING_KEY must be set in production: `pledge license keygen KID` makes one"
     )
 
-# The payment processor (C3, C14): Stripe's API, or the sandbox that speaks it.
-STRIPE_API_BASE = os.environ.get(
-    "PLEDGE_STRIPE_API_BASE", "https://api.stripe.com" if PRODUCTION else "http://127.0.0.1:8100"
-)
-STRIPE_SECRET_KEY = envsecret(
-    "PLEDGE_STRIPE_SECRET_KEY", "sk_test_pledge_demo_only_0123456789abcdef"
-)
-STRIPE_WEBHOOK_SECRET = envsecret(
-    "PLEDGE_STRIPE_WEBHOOK_SECRET", "whsec_pledge_demo_only_0123456789abcdef"
-)
+# The payment processor (C3, C14): Stripe's API, or the sandbox that speaks it. The
+# embedded demo falls back to the sandbox's demo keys (sandbox_processor/demo.py).
+if PRODUCTION:
+    _STRIPE_DEMO = {"base": "https://api.stripe.com", "secret": "", "webhook": ""}
+else:
+    from sandbox_processor import demo as _sandbox_demo
+
+    _STRIPE_DEMO = {
+        "base": _sandbox_demo.API_BASE,
+        "secret": _sandbox_demo.SECRET_KEY,
+        "webhook": _sandbox_demo.WEBHOOK_SECRET,
+    }
+STRIPE_API_BASE = os.environ.get("PLEDGE_STRIPE_API_BASE", _STRIPE_DEMO["base"])
+STRIPE_SECRET_KEY = envsecret("PLEDGE_STRIPE_SECRET_KEY", _STRIPE_DEMO["secret"])
+STRIPE_WEBHOOK_SECRET = envsecret("PLEDGE_STRIPE_WEBHOOK_SECRET", _STRIPE_DEMO["webhook"])
 # Where the processor's hosted payment page lives: the order forms may post there (CSP
 # form-action follows the redirect). Empty: the origin of PLEDGE_STRIPE_API_BASE (the sandbox).
 STRIPE_CHECKOUT_ORIGIN = os.environ.get(
