@@ -19,6 +19,7 @@ def main() -> None:
 
         django.setup()
         joined = f"{argv[1]}_{argv[2]}"
+        joined = joined.replace("-", "_")  # `pledge license public-key`
         if joined in get_commands():
             argv = [argv[0], joined, *argv[3:]]
     execute_from_command_line(argv)

@@ -103,3 +103,68 @@ def smtp_sink(settings: Any) -> Iterator[Any]:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def sandbox_webhook_url() -> str | None:
+    """Where the ``sandbox_processor`` fixture delivers its events: none by default.
+
+    Override it where the vendor's endpoint runs, e.g. in a test module::
+
+        @pytest.fixture
+        def sandbox_webhook_url(live_server):
+            return live_server.url + "/payments/stripe/webhook/"
+    """
+    return None
+
+
+@pytest.fixture
+def start_sandbox_processor(tmp_path_factory: Any) -> Iterator[Callable[..., Any]]:
+    """Start sandboxes with chosen options; all are stopped after the test.
+
+    ``start_sandbox_processor(webhook_url=None, *, secret_key=None,
+    webhook_secret=None, retry_schedule=(0.2, 0.5, 1.0), async_delay=1.0,
+    sweep_interval=0.2, allow_short_expiry=True)`` returns a
+    ``sandbox_processor.testing.RunningSandbox`` (see ``sandbox_processor``).
+    """
+    from sandbox_processor.testing import RunningSandbox, start_sandbox
+
+    started: list[RunningSandbox] = []
+
+    def start(webhook_url: str | None = None, **options: Any) -> RunningSandbox:
+        directory = tmp_path_factory.mktemp("sandbox_processor")
+        sandbox = start_sandbox(directory, webhook_url=webhook_url, **options)
+        started.append(sandbox)
+        return sandbox
+
+    try:
+        yield start
+    finally:
+        for sandbox in started:
+            sandbox.stop()
+
+
+@pytest.fixture
+def sandbox_processor(
+    start_sandbox_processor: Callable[..., Any], sandbox_webhook_url: str | None
+) -> Any:
+    """The payment sandbox in its own process, on a free port, with a fresh SQLite file.
+
+    Yields a ``sandbox_processor.testing.RunningSandbox``:
+
+    * ``base_url`` (``http://127.0.0.1:PORT``: the SDK's
+      ``base_addresses={"api": base_url}``), ``secret_key`` (a fresh
+      ``sk_test_…``), ``webhook_secret`` (a fresh ``whsec_…``), ``webhook_url``
+      (from the ``sandbox_webhook_url`` fixture);
+    * ``events(type=None)`` (oldest first), ``wait_for_event(type, timeout=15)``;
+    * ``deliveries()`` (``{"deliveries": [...], "attempts": [...]}``) and
+      ``wait_for_delivery(event_id, state="delivered")``;
+    * ``pay(session_url_or_id, number="4242 4242 4242 4242", expiry=, cvc=,
+      name=, email=)``: posts the hosted card page; ``answer.location`` is the
+      success_url on success (303); a decline answers 402 with the page;
+    * ``api(method, path, params, idempotency_key=None)``, ``restart()``, ``log()``.
+
+    Delays are short: retries after 0.2, 0.5 and 1 s, asynchronous cards settle
+    after 1 s, the expiry sweep runs every 0.2 s. Stopped after the test.
+    """
+    return start_sandbox_processor(sandbox_webhook_url)

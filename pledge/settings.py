@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "pledge.campaigns",
     "pledge.site",
     "pledge.analytics",
+    "pledge.licensing",
+    "pledge.payments",
+    "pledge.orders",
 ]
 
 MIDDLEWARE = [
@@ -322,3 +325,43 @@ ACCESS_LOGS = env.list(
 )
 # C6: hosts the exit redirect follows without our signature.
 EXIT_HOSTS = env.list("PLEDGE_EXIT_HOSTS", default=[])
+
+# License keys (docs/licenses.md): the Ed25519 key that signs them, as KID:SEED, and
+# the public halves of earlier signing keys (KID:PUBLIC, comma-separated), which
+# still verify the keys they signed. Empty in the demo: a fixed demo-only key.
+LICENSE_SIGNING_KEY = os.environ.get("PLEDGE_LICENSE_SIGNING_KEY", "").strip()
+LICENSE_RETIRED_KEYS = env.list("PLEDGE_LICENSE_RETIRED_KEYS", default=[])
+if PRODUCTION and not LICENSE_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "PLEDGE_LICENSE_SIGNING_KEY must be set in production: `pledge license keygen KID` makes one"
+    )
+
+# The payment processor (C3, C14): Stripe's API, or the sandbox that speaks it. The
+# embedded demo falls back to the sandbox's demo keys (sandbox_processor/demo.py).
+if PRODUCTION:
+    _STRIPE_DEMO = {"base": "https://api.stripe.com", "secret": "", "webhook": ""}
+else:
+    from sandbox_processor import demo as _sandbox_demo
+
+    _STRIPE_DEMO = {
+        "base": _sandbox_demo.API_BASE,
+        "secret": _sandbox_demo.SECRET_KEY,
+        "webhook": _sandbox_demo.WEBHOOK_SECRET,
+    }
+STRIPE_API_BASE = os.environ.get("PLEDGE_STRIPE_API_BASE", _STRIPE_DEMO["base"])
+STRIPE_SECRET_KEY = envsecret("PLEDGE_STRIPE_SECRET_KEY", _STRIPE_DEMO["secret"])
+STRIPE_WEBHOOK_SECRET = envsecret("PLEDGE_STRIPE_WEBHOOK_SECRET", _STRIPE_DEMO["webhook"])
+# Where the processor's hosted payment page lives: the order forms may post there (CSP
+# form-action follows the redirect). Empty: the origin of PLEDGE_STRIPE_API_BASE (the sandbox).
+STRIPE_CHECKOUT_ORIGIN = os.environ.get(
+    "PLEDGE_STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com" if PRODUCTION else ""
+)
+# A signed event older (or further in the future) than this many seconds is refused.
+STRIPE_WEBHOOK_TOLERANCE = envint("PLEDGE_STRIPE_WEBHOOK_TOLERANCE", 300)
+# What to do when payment is confirmed after a promotion's window closed (C10):
+# "honour" (checkout started inside the window) or "refund".
+LATE_PROMOTION_PAYMENT = os.environ.get("PLEDGE_LATE_PROMOTION_PAYMENT", "honour")
+if LATE_PROMOTION_PAYMENT not in {"honour", "refund"}:
+    raise ImproperlyConfigured(
+        f"PLEDGE_LATE_PROMOTION_PAYMENT must be honour or refund, not {LATE_PROMOTION_PAYMENT!r}"
+    )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("my-data/", include("pledge.rights.urls")),
     path("products/", include("pledge.shop.urls")),
     path("mail/", include("pledge.mail.list_urls")),
+    path("orders/", include("pledge.orders.urls")),
+    path("payments/", include("pledge.payments.urls")),
     # C8: the clear gif of HTML mail; its URL holds only the message's open token.
     path("o/<str:token>.gif", open_pixel, name="open_pixel"),
     # C6, C8, C17: the page beacon and the exit redirect.

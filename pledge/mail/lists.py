@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pledge.lib.signing import BadToken, make_token, read_token
+from pledge.licensing.ownership import owned_skus
 from pledge.people import ratelimit
 from pledge.people.digests import address_digest, normalise_email
 from pledge.people.models import Person
@@ -96,12 +97,11 @@ def public_list() -> MailingList | None:
 def owned_products(person: Any) -> frozenset[str]:
     """The SKUs of the products ``person`` is a registered owner of (C10).
 
-    The one place owners-only lists learn who owns what. Ownership comes with
-    orders, which a later issue adds: it fills this in from the person's paid
-    orders. Until then no one is a registered owner of anything, so owners-only
-    lists refuse everyone, and no owner is invented to fill them.
+    The one place owners-only lists learn who owns what: an active registration
+    (``pledge.licensing``, made by a paid order line) makes its person an owner;
+    a revoked one does not.
     """
-    return frozenset()
+    return owned_skus(person)
 
 
 def product_names(skus: set[str]) -> dict[str, str]:

@@ -40,6 +40,10 @@ def purge_unverified_accounts() -> RetentionResult:
         email_verified_at__isnull=True,
         is_staff=False,
         date_joined__lt=cutoff,
+    ).exclude(
+        # A guest buyer is a person with no password and no proved address; once
+        # they paid, their orders are the relationship, and the invoices rule keeps them.
+        orders__paid_at__isnull=False
     )
     erased = 0
     for person in stale.iterator():

@@ -39,6 +39,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "shop.product": ("view", "add", "change"),  # sets the prices it bills
         "campaigns.campaign": ("view",),  # the promotion prices a campaign offered
+        # Registered owners and their keys: revoke on a refund, re-issue a leaked key.
+        "licensing.registration": ("view", "revoke", "reissue"),
+        "licensing.licensekey": ("view",),
     },
     # "Support tickets and customers' contact details": who the customer is and
     # what we mailed them, to answer "did you send me ...?".
@@ -49,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "shop.product": ("view",),  # answers customers' questions on editions and prices
         "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
+        "licensing.registration": ("view",),  # "my key does not work": which key is current
+        "licensing.licensekey": ("view",),
     },
     # "Mailing lists, campaigns and aggregate analytics; no personal data": how
     # campaigns went (statuses, purposes, subjects masked by category), never a
@@ -72,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "shop.product": ("view",),  # what an order named, when a buyer asks about their data
+        "licensing.registration": ("view",),  # what is kept of an owner after erasure
+        "licensing.licensekey": ("view",),
     },
     # "Runs the sites and manages staff accounts": sees what every other role
     # sees, and changes who holds which role.
@@ -87,6 +94,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
         "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too
         "analytics.dailycount": ("view",),  # and reads their analytics
+        "licensing.registration": ("view",),
+        "licensing.licensekey": ("view",),
     },
 }
 

@@ -36,6 +36,9 @@ PRODUCTION = {
     "PLEDGE_SECRET_KEY": "k" * 20 + "-a-real-secret-for-this-test-0123456789",
     "PLEDGE_FIELD_ENCRYPTION_KEYS": "u0sI1dE2Sx-Lh9Yqf3b8Q6kY1v5o7cXw2gN4pR0tZ8M=",
     "PLEDGE_ALLOWED_HOSTS": "contactgenie.example,claxton.example",
+    "PLEDGE_LICENSE_SIGNING_KEY": "test2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+    "PLEDGE_STRIPE_SECRET_KEY": "sk_live_" + "s" * 40,
+    "PLEDGE_STRIPE_WEBHOOK_SECRET": "whsec_" + "w" * 40,
 }
 
 

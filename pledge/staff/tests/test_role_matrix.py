@@ -23,6 +23,8 @@ from django.contrib.auth.models import Group
 
 from pledge.campaigns.models import Campaign
 from pledge.campaigns.sending import save_campaign
+from pledge.licensing.models import Registration
+from pledge.licensing.ownership import register_owner
 from pledge.people.models import Person
 from pledge.policy.models import AuditEvent, PolicyVersion
 from pledge.shop.catalog import save_product
@@ -37,6 +39,8 @@ PLANTED_STAFF_EMAIL = "pat.planted@claxton.localhost"
 PLANTED_PRODUCT = "ContactGenie Planted Edition"
 PLANTED_CAMPAIGN = "Planted winter news"
 EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
+PURCHASES = "user.behavior.purchase_history"
+PLANTED_ORDER = "ORD-PLANTED"
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,14 @@ PAGES = {
     "campaign_preview": Page(
         lambda w: f"/staff/campaigns/campaign/{w.campaign.pk}/preview/", lambda w: PLANTED_NAME
     ),
+    "registration_list": Page(lambda w: "/staff/licensing/registration/", lambda w: PLANTED_NAME),
+    "registration_detail": Page(
+        lambda w: (
+            "/staff/licensing/registration/"
+            f"{Registration.objects.get(order_ref=PLANTED_ORDER).pk}/change/"
+        ),
+        lambda w: PLANTED_NAME,
+    ),
 }
 
 VIEWERS = (
@@ -132,6 +144,8 @@ MATRIX = {
     "campaign_add":       ("R",   "R",            "V",      "R",    "V",  "V",  "R",     "R"),
     "campaign_report":    ("V",   "V",            "V",      "R",    "V",  "V",  "R",     "R"),
     "campaign_preview":   ("V",   "V",            "M",      "R",    "V",  "V",  "R",     "R"),
+    "registration_list":  ("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "registration_detail":("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
 }
 # fmt: on
 
@@ -151,6 +165,8 @@ AUDIT: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {
     ("role_detail", "*"): ("members", (EMAIL, NAME)),
     ("campaign_preview", "*"): ("customer", (NAME,)),
     ("campaign_preview", "marketing"): None,  # the name masked: nothing seen
+    ("registration_list", "*"): (LIST, (PURCHASES, NAME)),
+    ("registration_detail", "*"): ("customer", (PURCHASES, NAME)),
 }
 
 CELLS = [(page, viewer) for page in MATRIX for viewer in VIEWERS]
@@ -178,6 +194,7 @@ def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Per
         body_text="Hello {{ name }}.",
     )
     save_campaign(campaign, by=None)
+    register_owner(planted.customer, product, PLANTED_ORDER, line_ref="1")
     return World(
         planted, policy, Group.objects.get(name="customer_service"), staff_member, product, campaign
     )
@@ -263,6 +280,7 @@ def test_each_role_sees_each_page_as_its_job_needs_and_the_view_is_audited(
 
 INDEX = {
     "billing_clerk": {
+        "licensing.registration",
         "people.person",
         "mail.outboundmessage",
         "policy.policyversion",
@@ -270,6 +288,7 @@ INDEX = {
         "campaigns.campaign",
     },
     "customer_service": {
+        "licensing.registration",
         "people.person",
         "mail.outboundmessage",
         "policy.policyversion",
@@ -284,6 +303,7 @@ INDEX = {
         "analytics.dailycount",
     },
     "privacy_officer": {
+        "licensing.registration",
         "people.person",
         "mail.outboundmessage",
         "policy.policyversion",
@@ -293,6 +313,7 @@ INDEX = {
         "shop.product",
     },
     "administrator": {
+        "licensing.registration",
         "people.person",
         "mail.outboundmessage",
         "policy.policyversion",

@@ -55,6 +55,10 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
     }
     assert perms("billing_clerk") == {
         "people.view_person",
+        "licensing.view_registration",
+        "licensing.revoke_registration",
+        "licensing.reissue_registration",
+        "licensing.view_licensekey",
         "mail.view_outboundmessage",
         "mail.view_messageevent",
         "policy.view_policyversion",

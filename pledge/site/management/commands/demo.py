@@ -1,26 +1,32 @@
 """pledge demo: prepare and start the whole demo (what `make run` does).
 
 Migrates the SQLite database, publishes the declaration, seeds The Claxton
-Group's demo data and staff, then runs the web site, the mail worker and the
-mail catcher together until interrupted.
+Group's demo data and staff, then runs the web site, the mail worker, the
+mail catcher and the payment sandbox (``sandbox_processor`` on port 8010, in
+place of Stripe) together until interrupted.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from pledge.campaigns.demo import seed_campaigns
+from pledge.licensing.demo import seed_registrations
 from pledge.policy.loaded import configured_declaration
 from pledge.shop.demo import seed_products
 from pledge.site.demo import CUSTOMER_PASSWORD, CUSTOMERS, seed_customers
 from pledge.staff.demo import create_demo_staff
+from sandbox_processor import demo as sandbox_demo
 
 
 class Command(BaseCommand):
@@ -37,6 +43,7 @@ class Command(BaseCommand):
         call_command("policy_publish", by="make run", stdout=self.stdout)
         seed_customers()
         seed_products()
+        seed_registrations()  # owners of the demo products: after customers and products
         staff = create_demo_staff()
         # After the staff: the demo's campaigns are written by its marketing member.
         seed_campaigns()
@@ -54,6 +61,7 @@ class Command(BaseCommand):
             out.write(f"  {site['name']:<18} http://{host}:{port}/   ({key})")
         out.write(f"  Mail the sites sent  http://127.0.0.1:{port}/dev/mail/")
         out.write(f"  Staff admin          http://127.0.0.1:{port}/staff/")
+        out.write(f"  Payment sandbox      {sandbox_demo.API_BASE}/dashboard/")
         out.write("")
         out.write(f"  Customers (password {CUSTOMER_PASSWORD}):")
         for customer in CUSTOMERS:
@@ -69,8 +77,34 @@ class Command(BaseCommand):
             "web": [*pledge, "runserver", f"127.0.0.1:{port}", "--noreload"],
             "worker": [*pledge, "worker"],
             "mailcatcher": [*pledge, "mailcatcher"],
+            # The stand-in for Stripe: its own process, port and SQLite file.
+            "processor": [
+                sys.executable,
+                "-m",
+                "sandbox_processor",
+                "--port",
+                str(sandbox_demo.PORT),
+                "--db",
+                str(Path(settings.BASE_DIR) / sandbox_demo.DATABASE),
+                "--secret-key",
+                sandbox_demo.SECRET_KEY,
+                "--webhook-secret",
+                sandbox_demo.WEBHOOK_SECRET,
+                "--webhook-url",
+                f"http://127.0.0.1:{port}{sandbox_demo.WEBHOOK_PATH}",
+                "--business-name",
+                sandbox_demo.BUSINESS_NAME,
+            ],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        # The site and worker reach the sandbox as they would reach Stripe.
+        environ = dict(os.environ)
+        environ.setdefault("PLEDGE_STRIPE_API_BASE", sandbox_demo.API_BASE)
+        environ.setdefault("PLEDGE_STRIPE_SECRET_KEY", sandbox_demo.SECRET_KEY)
+        environ.setdefault("PLEDGE_STRIPE_WEBHOOK_SECRET", sandbox_demo.WEBHOOK_SECRET)
+        children = {
+            name: subprocess.Popen(cmd, env=environ)  # noqa: S603
+            for name, cmd in commands.items()
+        }
         stopping = False
 
         def stop(*_: Any) -> None:
