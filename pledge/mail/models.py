@@ -39,10 +39,17 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
         # C8: whether and how often the person opened the mail (its clear gif).
         "first_opened_at": "user.behavior.browsing_history",
         "open_count": "user.behavior.browsing_history",
+        # The Message-IDs of a customer's mails, which their mail program made and
+        # which may hold their address.
+        "in_reply_to": "user.content.private",
+        "references": "user.content.private",
     },
     version_field=None,
 )
-@not_personal(message_id="a random identifier that we make; it names no one")
+@not_personal(
+    message_id="a random identifier that we make; it names no one",
+    from_address="one of our own mailboxes (the support address)",
+)
 class OutboundMessage(models.Model):
     """One message to one person, written in the transaction of the event that caused it.
 
@@ -98,6 +105,14 @@ class OutboundMessage(models.Model):
     open_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
     first_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
+    # A reply in a conversation (support, C11): the mailbox it comes from instead of
+    # MAIL_FROM_ADDRESS, and the RFC 5322 threading headers of the mail it answers.
+    from_address = models.EmailField(max_length=254, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    # RFC 3834: "auto-generated" (the default), "auto-replied" for an automatic answer
+    # to a mail received, "no" for a reply a person wrote.
+    auto_submitted = models.CharField(max_length=32, default="auto-generated")
 
     objects = OutboundMessageQuerySet.as_manager()
 

@@ -39,6 +39,10 @@ WIRE_POLICY = SMTP.clone(cte_type="7bit")
 
 ACCEPTED, TEMPORARY, PERMANENT = "accepted", "temporary", "permanent"
 
+# RFC 3834's Auto-Submitted values: a mail the system wrote of itself, an automatic
+# answer to a mail received (a support acknowledgement), a mail a person wrote.
+AUTO_GENERATED, AUTO_REPLIED, NOT_AUTOMATIC = "auto-generated", "auto-replied", "no"
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -130,6 +134,8 @@ DKIM_HEADERS = (
     "MIME-Version",
     "Content-Type",
     "Auto-Submitted",
+    "In-Reply-To",
+    "References",
     "List-Id",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
@@ -171,13 +177,20 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
     message = EmailMessage(policy=WIRE_POLICY)
-    message["From"] = Address(display_name=site_name, addr_spec=settings.MAIL_FROM_ADDRESS)
+    sender = row.from_address or settings.MAIL_FROM_ADDRESS
+    message["From"] = Address(display_name=site_name, addr_spec=sender)
     message["To"] = Address(display_name=row.to_name, addr_spec=row.to_address)
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id
-    # RFC 3834: vacation responders and challenge-response filters stay quiet.
-    message["Auto-Submitted"] = "auto-generated"
+    # A reply in a conversation (C11): the customer's mail program threads it.
+    if row.in_reply_to:
+        message["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        message["References"] = row.references
+    # RFC 3834: vacation responders and challenge-response filters stay quiet;
+    # "auto-replied" for an automatic answer to a mail received, "no" for a person's.
+    message["Auto-Submitted"] = row.auto_submitted or AUTO_GENERATED
     message.set_content(row.body_text, charset="utf-8")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html", charset="utf-8")
