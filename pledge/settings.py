@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "pledge.campaigns",
     "pledge.site",
     "pledge.analytics",
+    "pledge.support",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +293,30 @@ if bool(DKIM_SELECTOR) != bool(DKIM_PRIVATE_KEY_FILE):
     )
 if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
     raise ImproperlyConfigured(f"PLEDGE_DKIM_PRIVATE_KEY_FILE: no file at {DKIM_PRIVATE_KEY_FILE}")
+
+# Support by mail (C11): attachments are kept in this directory, not the database;
+# one over the size limit or of a type not listed is recorded as refused and the
+# mail still lands. A sender gets at most one acknowledgement per window, so two
+# auto-responders cannot loop. Ticket references read PREFIX-12345.
+SUPPORT_ATTACHMENT_DIR = Path(
+    os.environ.get("PLEDGE_SUPPORT_ATTACHMENT_DIR", VAR_DIR / "support-attachments")
+)
+SUPPORT_ATTACHMENT_MAX_BYTES = envint("PLEDGE_SUPPORT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+SUPPORT_ATTACHMENT_TYPES = env.list(
+    "PLEDGE_SUPPORT_ATTACHMENT_TYPES",
+    default=[
+        "text/plain",
+        "text/csv",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "application/pdf",
+        "application/zip",
+        "message/rfc822",
+    ],
+)
+SUPPORT_ACK_WINDOW_SECONDS = envint("PLEDGE_SUPPORT_ACK_WINDOW_SECONDS", 60 * 60)
+SUPPORT_REFERENCE_PREFIX = os.environ.get("PLEDGE_SUPPORT_REFERENCE_PREFIX", "CG")
 
 # Jobs the worker runs every so many seconds, by dotted path.
 PERIODIC_JOBS = {

@@ -1,0 +1,51 @@
+"""Mail to support, as customers' mail programs write it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import pytest
+
+SUPPORT = "support@claxton.com"
+
+
+def customer_mail(
+    *,
+    sender: str = "Ada Lovelace <ada@example.com>",
+    subject: str = "ContactGenie will not start",
+    text: str = "Hello,\nContactGenie stops at the splash screen.\nAda\n",
+    in_reply_to: str = "",
+    references: str = "",
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = SUPPORT
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="mail.example.com")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = references
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+@pytest.fixture
+def mail() -> Callable[..., EmailMessage]:
+    return customer_mail
+
+
+@pytest.fixture(autouse=True)
+def attachment_dir(settings: Any, tmp_path: Any) -> Any:
+    settings.SUPPORT_ATTACHMENT_DIR = tmp_path / "attachments"
+    return settings.SUPPORT_ATTACHMENT_DIR
