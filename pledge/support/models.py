@@ -10,6 +10,8 @@ business-transfer export (C15).
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
@@ -20,9 +22,21 @@ POINT = "support_mail"
 RETENTION = "support_mail"
 
 
+class AttachmentStorage(FileSystemStorage):
+    """Files under ``PLEDGE_SUPPORT_ATTACHMENT_DIR``, read at each use, not at import."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.SUPPORT_ATTACHMENT_DIR)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
 def attachment_storage() -> Storage:
     """Where attachment bytes are kept: ``PLEDGE_SUPPORT_ATTACHMENT_DIR``, not the database."""
-    return FileSystemStorage(location=settings.SUPPORT_ATTACHMENT_DIR)
+    return AttachmentStorage()
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
