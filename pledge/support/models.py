@@ -25,11 +25,11 @@ RETENTION = "support_mail"
 class AttachmentStorage(FileSystemStorage):
     """Files under ``PLEDGE_SUPPORT_ATTACHMENT_DIR``, read at each use, not at import."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.SUPPORT_ATTACHMENT_DIR)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
