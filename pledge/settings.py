@@ -321,6 +321,7 @@ SUPPORT_REFERENCE_PREFIX = os.environ.get("PLEDGE_SUPPORT_REFERENCE_PREFIX", "CG
 # Jobs the worker runs every so many seconds, by dotted path.
 PERIODIC_JOBS = {
     "pledge.rights.retention.apply_retention": 60 * 60,
+    "pledge.support.retention.purge_closed_tickets": 60 * 60,
     # Start scheduled campaigns, write the next recipients of those sending.
     "pledge.campaigns.sending.run_due_campaigns": 15,
     # C7: visitor salts (and the marks made under them) live at most 48 hours.

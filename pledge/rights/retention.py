@@ -40,6 +40,9 @@ def purge_unverified_accounts() -> RetentionResult:
         email_verified_at__isnull=True,
         is_staff=False,
         date_joined__lt=cutoff,
+    ).exclude(
+        # Known only from a mail to support: never verified, kept by the support rule.
+        collection_point="support_mail"
     )
     erased = 0
     for person in stale.iterator():

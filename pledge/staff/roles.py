@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "shop.product": ("view",),  # answers customers' questions on editions and prices
         "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
+        "support.ticket": ("view", "change"),  # reads and answers tickets, assigns, closes
     },
     # "Mailing lists, campaigns and aggregate analytics; no personal data": how
     # campaigns went (statuses, purposes, subjects masked by category), never a
@@ -71,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
         "shop.product": ("view",),  # what an order named, when a buyer asks about their data
+        "mail.inboundmessage": ("view",),  # the mail a data request came in
+        "mail.datarequest": ("view", "change"),  # works and closes data requests by mail
     },
     # "Runs the sites and manages staff accounts": sees what every other role
     # sees, and changes who holds which role.
@@ -85,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "staff.role": ("view", "change"),
         "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
         "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too
+        "support.ticket": ("view", "change"),  # stands in for customer service
     },
 }
 

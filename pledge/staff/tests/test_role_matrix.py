@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -30,13 +31,17 @@ from pledge.shop.models import Product
 from pledge.staff.masking import MASK
 from pledge.staff.roles import assign_role
 from pledge.staff.trail import STAFF_VIEW
+from pledge.support.intake import take_in
+from pledge.support.models import Ticket
 
 from .conftest import PLANTED_EMAIL, PLANTED_NAME, Planted
 
 PLANTED_STAFF_EMAIL = "pat.planted@claxton.localhost"
 PLANTED_PRODUCT = "ContactGenie Planted Edition"
 PLANTED_CAMPAIGN = "Planted winter news"
+PLANTED_TICKET = "Planted question about a licence"
 EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
+CONTENT = "user.content.private"
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class World:
     staff_member: Person
     product: Product
     campaign: Campaign
+    ticket: Ticket
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,10 @@ PAGES = {
     "campaign_preview": Page(
         lambda w: f"/staff/campaigns/campaign/{w.campaign.pk}/preview/", lambda w: PLANTED_NAME
     ),
+    "ticket_list": Page(lambda w: "/staff/support/ticket/", lambda w: PLANTED_TICKET),
+    "ticket_detail": Page(
+        lambda w: f"/staff/support/ticket/{w.ticket.pk}/change/", lambda w: PLANTED_TICKET
+    ),
 }
 
 VIEWERS = (
@@ -132,6 +142,8 @@ MATRIX = {
     "campaign_add":       ("R",   "R",            "V",      "R",    "V",  "V",  "R",     "R"),
     "campaign_report":    ("V",   "V",            "V",      "R",    "V",  "V",  "R",     "R"),
     "campaign_preview":   ("V",   "V",            "M",      "R",    "V",  "V",  "R",     "R"),
+    "ticket_list":        ("R",   "V",            "R",      "R",    "V",  "V",  "R",     "R"),
+    "ticket_detail":      ("R",   "V",            "R",      "R",    "V",  "V",  "R",     "R"),
 }
 # fmt: on
 
@@ -151,6 +163,8 @@ AUDIT: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {
     ("role_detail", "*"): ("members", (EMAIL, NAME)),
     ("campaign_preview", "*"): ("customer", (NAME,)),
     ("campaign_preview", "marketing"): None,  # the name masked: nothing seen
+    ("ticket_list", "*"): (LIST, (EMAIL, CONTENT, NAME)),  # NAME: who it is assigned to
+    ("ticket_detail", "*"): ("customer", (EMAIL, CONTENT, NAME)),
 }
 
 CELLS = [(page, viewer) for page in MATRIX for viewer in VIEWERS]
@@ -178,8 +192,20 @@ def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Per
         body_text="Hello {{ name }}.",
     )
     save_campaign(campaign, by=None)
+    question = EmailMessage()
+    question["From"] = f"{PLANTED_NAME} <{PLANTED_EMAIL}>"
+    question["To"] = "support@claxton.com"
+    question["Subject"] = PLANTED_TICKET
+    question.set_content("Where is my licence key?")
+    ticket = take_in(question).ticket
     return World(
-        planted, policy, Group.objects.get(name="customer_service"), staff_member, product, campaign
+        planted,
+        policy,
+        Group.objects.get(name="customer_service"),
+        staff_member,
+        product,
+        campaign,
+        ticket,
     )
 
 
@@ -275,6 +301,7 @@ INDEX = {
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
+        "support.ticket",
     },
     "marketing": {
         "mail.outboundmessage",
@@ -301,6 +328,7 @@ INDEX = {
         "staff.role",
         "shop.product",
         "campaigns.campaign",
+        "support.ticket",
     },
 }
 
