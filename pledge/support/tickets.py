@@ -53,7 +53,11 @@ def reply(ticket: Ticket, text: str, *, by: Any) -> TicketMessage:
     if not text:
         raise TicketRefused("Write the reply before sending it.")
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("person").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .get(pk=ticket.pk)
+        )
         if ticket.person is None:
             raise TicketRefused(
                 f"{ticket.requester_email!r} is not an address we can write to; "
