@@ -77,7 +77,6 @@ class TicketAdmin(MaskedAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"{ticket.reference}: {ticket.subject or '(no subject)'}",
-            "subtitle": ticket.reference,
             "ticket": ticket,
             "conversation": conversation,
             "forms": forms,

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from pledge.tests.conftest import chromium, page  # noqa: F401 - the browser, for test_browser_*
+
 SUPPORT = "support@claxton.com"
 
 
@@ -49,3 +51,13 @@ def mail() -> Callable[..., EmailMessage]:
 def attachment_dir(settings: Any, tmp_path: Any) -> Any:
     settings.SUPPORT_ATTACHMENT_DIR = tmp_path / "attachments"
     return settings.SUPPORT_ATTACHMENT_DIR
+
+
+def settled(listener: Any) -> None:
+    """Wait until the LMTP listener has stored and processed every mail it answered.
+
+    It does both in one database thread, in order, right after its 250: a no-op queued
+    behind them returns when they are done. Reading the database before would race the
+    listener's writes (SQLite's shared in-memory test database locks whole tables).
+    """
+    listener.handler.database.submit(lambda: None).result(timeout=60)
