@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from email.message import Message
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from .models import Attachment, TicketMessage
+from .models import Attachment, TicketMessage, attachment_storage
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -46,10 +48,18 @@ def stored_name(ticket_reference: str, filename: str) -> str:
 
 
 def keep_attachments(
-    message: Message, body: Message | None, into: TicketMessage
+    message: Message,
+    body: Message | None,
+    into: TicketMessage,
+    *,
+    kept: list[Attachment] | None = None,
 ) -> list[Attachment]:
-    """List every file of ``message`` on ``into``; store those within the limits."""
-    kept = []
+    """List every file of ``message`` on ``into``; store those within the limits.
+
+    Each row is appended to ``kept`` as soon as its file is written, so that the
+    caller can delete the files if its transaction fails.
+    """
+    kept = [] if kept is None else kept
     for part in _parts(message, body):
         try:
             filename = str(part.get_filename() or "")
@@ -71,6 +81,27 @@ def keep_attachments(
             attachment.file.save(
                 stored_name(into.ticket.reference, filename), ContentFile(payload), save=False
             )
-        attachment.save()
         kept.append(attachment)
+        attachment.save()
     return kept
+
+
+def sweep_unlinked_files(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete stored files no attachment row names: left by a transaction rolled back.
+
+    Only files older than ``older_than``, so a mail being taken in right now keeps
+    the file it has just written.
+    """
+    storage = attachment_storage()
+    linked = set(Attachment.objects.exclude(file="").values_list("file", flat=True))
+    cutoff = timezone.now() - older_than
+    removed = 0
+    directories, _ = storage.listdir("") if storage.exists("") else ([], [])
+    for directory in directories:
+        _, names = storage.listdir(directory)
+        for name in names:
+            path = f"{directory}/{name}"
+            if path not in linked and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                removed += 1
+    return removed

@@ -30,7 +30,7 @@ from pledge.policy.loaded import configured_declaration
 
 from .acknowledgement import acknowledge
 from .attachments import keep_attachments
-from .models import POINT, Ticket, TicketMessage
+from .models import POINT, Attachment, Ticket, TicketMessage
 from .quoting import quote_start
 from .reading import body_text, header, is_valid_address, sender
 from .threads import find_ticket, message_ids
@@ -147,6 +147,39 @@ def take_in(
     message_id = ids[0] if ids else ""
     subject = header(message, "Subject")
     at = received_at or timezone.now()
+    kept: list[Attachment] = []
+    try:
+        return _take_in(
+            message,
+            kept,
+            inbound_id=inbound_id,
+            envelope_sender=envelope_sender,
+            at=at,
+            author=(name, address),
+            message_id=message_id,
+            subject=subject,
+        )
+    except BaseException:
+        # The rows are gone with the transaction: their files must not stay behind.
+        # (Files of a transaction rolled back further out are swept by the retention job.)
+        for attachment in kept:
+            if attachment.file:
+                attachment.file.storage.delete(attachment.file.name)
+        raise
+
+
+def _take_in(
+    message: Message,
+    kept: list[Attachment],
+    *,
+    inbound_id: int | None,
+    envelope_sender: str | None,
+    at: datetime,
+    author: tuple[str, str],
+    message_id: str,
+    subject: str,
+) -> Intake:
+    name, address = author
     with transaction.atomic():
         earlier = _already_in(inbound_id, message_id, address)
         if earlier is not None:
@@ -177,7 +210,7 @@ def take_in(
             inbound_id=inbound_id,
         )
         body = _body_part(message)
-        files = keep_attachments(message, body, entry)
+        files = keep_attachments(message, body, entry, kept=kept)
         done = [f"opened {ticket.reference}" if opened else f"added to {ticket.reference}"]
         if files:
             refused = sum(1 for f in files if f.refused)

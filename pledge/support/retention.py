@@ -23,6 +23,7 @@ from pledge.policy.versions import current_version
 from pledge.rights.erasure import erase_person
 from pledge.rights.exceptions import AlreadyErased
 
+from .attachments import sweep_unlinked_files
 from .models import POINT, RETENTION, Ticket
 
 logger = logging.getLogger("pledge.support.retention")
@@ -32,14 +33,20 @@ logger = logging.getLogger("pledge.support.retention")
 class SupportRetention:
     tickets: int
     people: int
+    files: int
 
 
 def purge_closed_tickets() -> SupportRetention:
-    """Delete tickets closed longer ago than the rule's days; erase requesters left with none."""
+    """Delete tickets closed longer ago than the rule's days; erase requesters left with none.
+
+    Also deletes attachment files that no row names (``sweep_unlinked_files``).
+    """
+    # Files whose rows never committed (a transaction rolled back after writing them).
+    swept = sweep_unlinked_files()
     rule = current_version().declaration["retention"].get(RETENTION, {})
     days = rule.get("days")
     if not days:
-        return SupportRetention(0, 0)
+        return SupportRetention(0, 0, swept)
     cutoff = timezone.now() - timedelta(days=days)
     with transaction.atomic():
         # Rows one by one (Django's collector), so each attachment's file goes too.
@@ -67,4 +74,4 @@ def purge_closed_tickets() -> SupportRetention:
         logger.info(
             "support retention: %d row(s) of old tickets, %d requester(s) erased", deleted, erased
         )
-    return SupportRetention(deleted, erased)
+    return SupportRetention(deleted, erased, swept)
