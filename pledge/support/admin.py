@@ -33,6 +33,7 @@ class TicketAdmin(MaskedAdmin):
     """The list of tickets, and each ticket's conversation with its forms."""
 
     list_display = ("reference", "subject", "requester_email", "state", "assigned_to", "updated_at")
+    list_select_related = ("assigned_to",)
     list_filter = ("state",)
     search_fields = ("reference",)
     ordering = ("-updated_at",)

@@ -191,3 +191,31 @@ def test_a_ticket_goes_only_to_customer_service(client: Any, staff: Any, ticket:
     assert "Select a valid choice." in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.assigned_to is None
+
+
+def test_the_ticket_page_costs_the_same_queries_for_one_mail_and_for_three(
+    client: Any, staff: Any, mail: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff("customer_service"))
+    short = take_in(mail(subject="One")).ticket
+    long = take_in(mail(subject="Three", attachments=[("a.txt", "text/plain", b"a")])).ticket
+    for n in range(2):
+        take_in(
+            mail(
+                subject=f"Re: [{long.reference}]",
+                text=f"More {n}\n",
+                attachments=[("b.txt", "text/plain", b"b")],
+            )
+        )
+    client.get(page_of(short))  # the session, the permissions: read once
+
+    counts = []
+    for ticket in (short, long):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page_of(ticket)).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
