@@ -110,3 +110,22 @@ def test_a_closed_ticket_reopens_when_the_customer_writes(policy: Any, mail: Any
 
     second.ticket.refresh_from_db()
     assert (second.ticket.state, second.ticket.closed_at) == (Ticket.State.WAITING_ON_US, None)
+
+
+def test_a_mail_without_a_usable_sender_lands_unanswered(policy: Any) -> None:
+    from pledge.support.intake import parse
+
+    raw = (
+        b"To: support@claxton.com\r\nSubject: =?bogus-charset?q?Hi?=\r\n"
+        b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nHello \xff there\r\n"
+    )
+
+    result = take_in(parse(raw))
+
+    assert result.ticket.person is None
+    assert result.ticket.requester_email == ""
+    assert result.message.body_text == "Hello \ufffd there\n"
+    assert result.summary == (
+        f"opened {result.ticket.reference}; "
+        "no acknowledgement: the sender's address cannot be answered"
+    )
