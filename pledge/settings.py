@@ -142,7 +142,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the site, the worker and the mail listener share one file; a busy
     # writer makes others wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        # Seconds a writer waits for another before failing (the mail listener then
+        # answers 451 and the mail server retries).
+        "timeout": envint("PLEDGE_SQLITE_TIMEOUT", 20),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
@@ -318,6 +320,16 @@ SUPPORT_ATTACHMENT_TYPES = env.list(
 SUPPORT_ACK_WINDOW_SECONDS = envint("PLEDGE_SUPPORT_ACK_WINDOW_SECONDS", 60 * 60)
 SUPPORT_REFERENCE_PREFIX = os.environ.get("PLEDGE_SUPPORT_REFERENCE_PREFIX", "CG")
 
+# Mail in (pledge mail receive / serve): the LMTP listener's address, the largest
+# message kept (a 25 MB attachment is about 34 MB in base64), and bounces: a run of
+# SOFT_LIMIT soft bounces within SOFT_WINDOW_DAYS suspends an address for SUSPEND_DAYS.
+INBOUND_LMTP_HOST = os.environ.get("PLEDGE_INBOUND_LMTP_HOST", "127.0.0.1")
+INBOUND_LMTP_PORT = envint("PLEDGE_INBOUND_LMTP_PORT", 8024)
+INBOUND_MAX_BYTES = envint("PLEDGE_INBOUND_MAX_BYTES", 50 * 1024 * 1024)
+BOUNCE_SOFT_LIMIT = envint("PLEDGE_BOUNCE_SOFT_LIMIT", 3)
+BOUNCE_SOFT_WINDOW_DAYS = envint("PLEDGE_BOUNCE_SOFT_WINDOW_DAYS", 30)
+BOUNCE_SUSPEND_DAYS = envint("PLEDGE_BOUNCE_SUSPEND_DAYS", 14)
+
 # Jobs the worker runs every so many seconds, by dotted path.
 PERIODIC_JOBS = {
     "pledge.rights.retention.apply_retention": 60 * 60,
@@ -326,4 +338,6 @@ PERIODIC_JOBS = {
     "pledge.campaigns.sending.run_due_campaigns": 15,
     # C7: visitor salts (and the marks made under them) live at most 48 hours.
     "pledge.analytics.visitors.purge_salts": 60 * 60,
+    # Inbound mail stored but not processed (a crash, a failing rule): try again.
+    "pledge.mail.inbound.intake.process_pending": 60,
 }

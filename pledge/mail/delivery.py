@@ -143,8 +143,16 @@ def _deliver_one(row: OutboundMessage, claim: str, connection: transport.Connect
         return Delivery(row.pk, "skipped", "lease lost to another worker")
     # The gate's answer must be about the person as they are now, not at claim time.
     person = row.person
-    person.refresh_from_db(fields=["status", "contact_opt_out_at"])
-    decision = gate.allows(person, row.purpose, scope=row.scope)
+    person.refresh_from_db(
+        fields=[
+            "status",
+            "contact_opt_out_at",
+            "mail_stopped_address",
+            "mail_stopped_at",
+            "mail_stopped_until",
+        ]
+    )
+    decision = gate.allows(person, row.purpose, scope=row.scope, address=row.to_address)
     if not decision:
         return refuse(row, claim, decision.reason)
     if not row.to_address:

@@ -156,3 +156,9 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.message_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# Mail in: its models live beside its code, in the mail app.
+from .inbound.models import Bounce, DataRequest, InboundMessage  # noqa: E402
+
+__all__ = ["Bounce", "DataRequest", "InboundMessage", "MessageEvent", "OutboundMessage"]

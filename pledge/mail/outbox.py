@@ -229,7 +229,7 @@ def enqueue(
         **(context or {}),
     }
     now = timezone.now()
-    decision = gate.allows(person, purpose, scope=scope)
+    decision = gate.allows(person, purpose, scope=scope, address=address)
     rendered = render(template, full_context)
     if manage not in rendered.text:
         raise MissingManageLink(template, "txt")

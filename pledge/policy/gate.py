@@ -16,9 +16,11 @@ in ``tests/test_gate_properties.py`` hold the two to each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from .models import ConsentState, PolicyVersion
 
@@ -60,6 +62,51 @@ def versions_declaring(purpose: str, categories: set[str]) -> list[int]:
     ]
 
 
+@dataclass(frozen=True)
+class MailStop:
+    """Mail to an address that bounced: the one rule for ``allows`` and ``reachable_q``.
+
+    The person's ``mail_stopped_*`` fields (written by the inbound mail's bounce
+    handling) name the address that bounced. A hard bounce (no ``mail_stopped_until``)
+    stops every mail to it, transactional ones too: a password reset to a dead
+    address reaches no one. A suspension after soft bounces (until a date) stops all
+    but transactional mail, which the person asked for and which may well pass. Mail
+    to another address (a new one being confirmed) is not stopped.
+    """
+
+    transactional: bool
+    now: datetime
+
+    def refusal(self, person: Any, address: str | None = None) -> str:
+        """Why mail for this purpose to ``address`` (the person's own by default) is refused."""
+        stopped = getattr(person, "mail_stopped_at", None)
+        if stopped is None:
+            return ""
+        target = (address or getattr(person, "email", "") or "").lower()
+        if target != (getattr(person, "mail_stopped_address", "") or "").lower():
+            return ""
+        until = getattr(person, "mail_stopped_until", None)
+        if until is None:
+            return f"the address hard-bounced on {stopped:%Y-%m-%d}"
+        if until > self.now and not self.transactional:
+            return f"the address is suspended after soft bounces until {until:%Y-%m-%d}"
+        return ""
+
+    def q(self) -> Q:
+        """The people whose mail for this purpose is stopped."""
+        stopped = Q(mail_stopped_at__isnull=False, mail_stopped_address=F("email"))
+        if self.transactional:
+            return stopped & Q(mail_stopped_until__isnull=True)
+        return stopped & (Q(mail_stopped_until__isnull=True) | Q(mail_stopped_until__gt=self.now))
+
+
+def mail_stop(declared: dict[str, Any]) -> MailStop | None:
+    """The bounce rule for a declared purpose; None for a purpose that sends no mail."""
+    if not declared["contact"]:
+        return None
+    return MailStop(transactional=bool(declared["transactional"]), now=timezone.now())
+
+
 def _current() -> PolicyVersion:
     version = PolicyVersion.objects.current()
     if version is None:
@@ -75,9 +122,11 @@ def allows(
     *,
     scope: str = "",
     collected_under: PolicyVersion | None = None,
+    address: str | None = None,
 ) -> Decision:
     """Answer for one person. ``collected_under`` is the version of the datum used,
-    by default the version the person's record was collected under."""
+    by default the version the person's record was collected under; ``address`` the
+    address a mail goes to, by default the person's own."""
     current = _current()
     declared = current.purpose(purpose)
     if declared is None:
@@ -93,6 +142,10 @@ def allows(
         and getattr(person, "contact_opt_out_at", None) is not None
     ):
         return Decision(False, "the person opted out of all communication")
+    stop = mail_stop(declared)
+    bounced = stop.refusal(person, address) if stop else ""
+    if bounced:
+        return Decision(False, bounced)
     if declared["basis"] == "legal":
         return ALLOW
     if (
@@ -139,9 +192,12 @@ def reachable_q(purpose: str, *, scope: str = "") -> Q:
     declared = current.purpose(purpose)
     if declared is None:
         return Q(pk__in=[])
+    stop = mail_stop(declared)
     if declared["basis"] == "legal":
-        return ~Q(status=ERASED)
+        return ~Q(status=ERASED) & ~stop.q() if stop else ~Q(status=ERASED)
     q = Q(status=ACTIVE)
+    if stop:
+        q &= ~stop.q()
     if declared["contact"] and not declared["transactional"]:
         q &= Q(contact_opt_out_at__isnull=True, email_verified_at__isnull=False)
     granted = Exists(

@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "shop.product": ("view",),  # answers customers' questions on editions and prices
         "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
         "support.ticket": ("view", "change"),  # reads and answers tickets, assigns, closes
+        "mail.inboundmessage": ("view",),  # mail in: support, bounces, what became of each
     },
     # "Mailing lists, campaigns and aggregate analytics; no personal data": how
     # campaigns went (statuses, purposes, subjects masked by category), never a
@@ -89,6 +90,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
         "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too
         "support.ticket": ("view", "change"),  # stands in for customer service
+        "mail.inboundmessage": ("view",),
+        "mail.datarequest": ("view",),
     },
 }
 

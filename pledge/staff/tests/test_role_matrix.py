@@ -302,6 +302,7 @@ INDEX = {
         "shop.product",
         "campaigns.campaign",
         "support.ticket",
+        "mail.inboundmessage",
     },
     "marketing": {
         "mail.outboundmessage",
@@ -317,6 +318,8 @@ INDEX = {
         "policy.consentstate",
         "policy.auditevent",
         "shop.product",
+        "mail.inboundmessage",
+        "mail.datarequest",
     },
     "administrator": {
         "people.person",
@@ -329,6 +332,8 @@ INDEX = {
         "shop.product",
         "campaigns.campaign",
         "support.ticket",
+        "mail.inboundmessage",
+        "mail.datarequest",
     },
 }
 
