@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from pledge.tests.conftest import chromium, page  # noqa: F401 - the browser, for test_browser_*
-
 SUPPORT = "support@claxton.com"
 
 
@@ -47,10 +45,19 @@ def mail() -> Callable[..., EmailMessage]:
     return customer_mail
 
 
-@pytest.fixture(autouse=True)
-def attachment_dir(settings: Any, tmp_path: Any) -> Any:
-    settings.SUPPORT_ATTACHMENT_DIR = tmp_path / "attachments"
-    return settings.SUPPORT_ATTACHMENT_DIR
+@pytest.fixture
+def attachment_dir(support_attachment_dir: Any) -> Any:
+    return support_attachment_dir
+
+
+@pytest.fixture
+def lmtp_listener(policy: Any) -> Any:
+    """``pledge mail serve``'s LMTP listener on a free port, stopped after the test."""
+    from pledge.mail.inbound.lmtp import start
+
+    listener = start("127.0.0.1", 0)
+    yield listener
+    stop(listener)
 
 
 def settled(listener: Any) -> None:
@@ -61,3 +68,14 @@ def settled(listener: Any) -> None:
     listener's writes (SQLite's shared in-memory test database locks whole tables).
     """
     listener.handler.database.submit(lambda: None).result(timeout=60)
+
+
+def stop(listener: Any) -> None:
+    """Stop the listener after closing its thread's database connection.
+
+    Left open, it keeps PostgreSQL from dropping the test database at the end.
+    """
+    from django.db import connections
+
+    listener.handler.database.submit(connections.close_all).result(timeout=60)
+    listener.stop()
