@@ -82,6 +82,7 @@ class TicketAdmin(MaskedAdmin):
             "conversation": conversation,
             "forms": forms,
             "may_act": may_act,
+            "may_see_inbound": request.user.has_perm("mail.view_inboundmessage"),
             "list_url": reverse("admin:support_ticket_changelist"),
         }
         return TemplateResponse(request, "admin/support/ticket/conversation.html", context)

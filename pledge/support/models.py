@@ -131,7 +131,7 @@ class TicketMessage(models.Model):
 
     Threading reads ``message_id``, ``in_reply_to`` and ``references`` (RFC 5322);
     an outgoing one points at its outbox row, which holds what was sent and how it
-    went. ``inbound_id`` names the stored inbound message a mail in came from.
+    went; a mail in, at the stored inbound message it came from, as received.
     ``quoted_from`` is where quoted text starts in ``body_text`` (-1: none), so the
     admin folds it.
     """
@@ -162,7 +162,13 @@ class TicketMessage(models.Model):
     references = models.TextField(blank=True)
     body_text = models.TextField(blank=True)
     quoted_from = models.IntegerField(default=-1)
-    inbound_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    inbound = models.OneToOneField(
+        "mail.InboundMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_message",
+    )
     outbound = models.OneToOneField(
         "mail.OutboundMessage",
         on_delete=models.SET_NULL,

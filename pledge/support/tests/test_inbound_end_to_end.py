@@ -104,3 +104,29 @@ def test_mail_over_lmtp_opens_a_ticket_and_the_answer_threads(
     ticket = Ticket.objects.get()
     assert [m.kind for m in ticket.messages.all()] == ["mail", "acknowledgement", "mail"]
     assert ticket.state == Ticket.State.WAITING_ON_US
+
+
+def test_customer_service_opens_the_mail_as_received_from_the_ticket(
+    policy: Any, client: Any
+) -> None:
+    from django.utils import timezone
+
+    from pledge.people.models import Person
+    from pledge.staff.roles import assign_role
+
+    row = _deliver_in(customer_mail())
+    agent = Person.objects.create_user(
+        "desk@claxton.localhost",
+        "desk password 2026",
+        point="staff",
+        email_verified_at=timezone.now(),
+    )
+    assign_role(agent, "customer_service", by=None)
+    client.force_login(agent)
+    ticket = Ticket.objects.get()
+
+    html = client.get(f"/staff/support/ticket/{ticket.pk}/change/").content.decode()
+
+    link = f'href="/staff/mail/inboundmessage/{row.pk}/change/">the mail as received</a>'
+    assert link in html
+    assert client.get(f"/staff/mail/inboundmessage/{row.pk}/change/").status_code == 200

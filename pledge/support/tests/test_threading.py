@@ -8,6 +8,8 @@ from pledge.policy.models import AuditEvent
 from pledge.support.intake import take_in
 from pledge.support.models import Ticket, TicketMessage
 
+from .conftest import SUPPORT
+
 
 def test_a_first_mail_opens_a_ticket_for_a_new_address(policy: Any, mail: Any) -> None:
     result = take_in(mail(sender="Grace Hopper <Grace@Example.com>"))
@@ -89,15 +91,21 @@ def test_anything_else_opens_a_new_ticket(policy: Any, mail: Any) -> None:
 
 
 def test_the_same_mail_taken_in_twice_is_recorded_once(policy: Any, mail: Any) -> None:
-    message = mail()
+    from pledge.mail.inbound.intake import store
 
-    first = take_in(message, inbound_id=7)
-    again = take_in(message, inbound_id=7)
+    message = mail()
+    row, _ = store(
+        message.as_bytes(), mail_from="ada@example.com", recipients=[SUPPORT], via="pipe"
+    )
+
+    first = take_in(message, inbound_id=row.pk)
+    again = take_in(message, inbound_id=row.pk)
     resent = take_in(message)
 
     assert again.summary == f"already in {first.ticket.reference}"
     assert resent.message == first.message
     assert TicketMessage.objects.filter(direction="in").count() == 1
+    assert row.support_message == first.message
 
 
 def test_a_closed_ticket_reopens_when_the_customer_writes(policy: Any, mail: Any) -> None:
