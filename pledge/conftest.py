@@ -42,6 +42,13 @@ def no_access_log(settings: Any) -> None:
     settings.ACCESS_LOG_DIR = ""
 
 
+@pytest.fixture(autouse=True)
+def support_attachment_dir(settings: Any, tmp_path: Any) -> Any:
+    """Support mail's attachments go to the test's own directory, never to var/."""
+    settings.SUPPORT_ATTACHMENT_DIR = tmp_path / "support-attachments"
+    return settings.SUPPORT_ATTACHMENT_DIR
+
+
 @pytest.fixture
 def policy(db: Any) -> PolicyVersion:
     """The demo declaration, published as version 1."""

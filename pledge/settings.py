@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "pledge.licensing",
     "pledge.payments",
     "pledge.orders",
+    "pledge.support",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the site, the worker and the mail listener share one file; a busy
     # writer makes others wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        # Seconds a writer waits for another before failing (the mail listener then
+        # answers 451 and the mail server retries).
+        "timeout": envint("PLEDGE_SQLITE_TIMEOUT", 20),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
@@ -302,9 +305,44 @@ if bool(DKIM_SELECTOR) != bool(DKIM_PRIVATE_KEY_FILE):
 if DKIM_PRIVATE_KEY_FILE and not Path(DKIM_PRIVATE_KEY_FILE).is_file():
     raise ImproperlyConfigured(f"PLEDGE_DKIM_PRIVATE_KEY_FILE: no file at {DKIM_PRIVATE_KEY_FILE}")
 
+# Support by mail (C11): attachments are kept in this directory, not the database;
+# one over the size limit or of a type not listed is recorded as refused and the
+# mail still lands. A sender gets at most one acknowledgement per window, so two
+# auto-responders cannot loop. Ticket references read PREFIX-12345.
+SUPPORT_ATTACHMENT_DIR = Path(
+    os.environ.get("PLEDGE_SUPPORT_ATTACHMENT_DIR", VAR_DIR / "support-attachments")
+)
+SUPPORT_ATTACHMENT_MAX_BYTES = envint("PLEDGE_SUPPORT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+SUPPORT_ATTACHMENT_TYPES = env.list(
+    "PLEDGE_SUPPORT_ATTACHMENT_TYPES",
+    default=[
+        "text/plain",
+        "text/csv",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "application/pdf",
+        "application/zip",
+        "message/rfc822",
+    ],
+)
+SUPPORT_ACK_WINDOW_SECONDS = envint("PLEDGE_SUPPORT_ACK_WINDOW_SECONDS", 60 * 60)
+SUPPORT_REFERENCE_PREFIX = os.environ.get("PLEDGE_SUPPORT_REFERENCE_PREFIX", "CG")
+
+# Mail in (pledge mail receive / serve): the LMTP listener's address, the largest
+# message kept (a 25 MB attachment is about 34 MB in base64), and bounces: a run of
+# SOFT_LIMIT soft bounces within SOFT_WINDOW_DAYS suspends an address for SUSPEND_DAYS.
+INBOUND_LMTP_HOST = os.environ.get("PLEDGE_INBOUND_LMTP_HOST", "127.0.0.1")
+INBOUND_LMTP_PORT = envint("PLEDGE_INBOUND_LMTP_PORT", 8024)
+INBOUND_MAX_BYTES = envint("PLEDGE_INBOUND_MAX_BYTES", 50 * 1024 * 1024)
+BOUNCE_SOFT_LIMIT = envint("PLEDGE_BOUNCE_SOFT_LIMIT", 3)
+BOUNCE_SOFT_WINDOW_DAYS = envint("PLEDGE_BOUNCE_SOFT_WINDOW_DAYS", 30)
+BOUNCE_SUSPEND_DAYS = envint("PLEDGE_BOUNCE_SUSPEND_DAYS", 14)
+
 # Jobs the worker runs every so many seconds, by dotted path.
 PERIODIC_JOBS = {
     "pledge.rights.retention.apply_retention": 60 * 60,
+    "pledge.support.retention.purge_closed_tickets": 60 * 60,
     # Start scheduled campaigns, write the next recipients of those sending.
     "pledge.campaigns.sending.run_due_campaigns": 15,
     # C7: visitor salts (and the marks made under them) live at most 48 hours.
@@ -312,6 +350,8 @@ PERIODIC_JOBS = {
     # C7: count the access logs into aggregates; delete raw logs past their retention.
     "pledge.analytics.tasks.ingest_access_logs": 15 * 60,
     "pledge.analytics.tasks.purge_raw_logs": 60 * 60,
+    # Inbound mail stored but not processed (a crash, a failing rule): try again.
+    "pledge.mail.inbound.intake.process_pending": 60,
 }
 
 # C7: where Pledge writes its own access log (the embedded default; in production

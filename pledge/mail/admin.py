@@ -95,3 +95,7 @@ class OutboundMessageAdmin(MaskedAdmin):
     @admin.display(description="body (text part)")
     def body(self, message: OutboundMessage) -> str:
         return withhold_links(message.body_text)
+
+
+# Mail in: its admin pages live beside its code.
+from .inbound import admin as inbound_admin  # noqa: E402, F401

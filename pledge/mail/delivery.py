@@ -224,7 +224,17 @@ def _fresh_people(rows: Sequence[OutboundMessage]) -> dict[Any, Any]:
 
 
 # What the gate reads of a person (``gate.allows``).
-GATE_FIELDS = ("pk", "status", "contact_opt_out_at", "email_verified_at", "collected_under_id")
+GATE_FIELDS = (
+    "pk",
+    "email",
+    "status",
+    "contact_opt_out_at",
+    "email_verified_at",
+    "collected_under_id",
+    "mail_stopped_address",
+    "mail_stopped_at",
+    "mail_stopped_until",
+)
 
 
 def _deliver_chunk(
@@ -236,7 +246,9 @@ def _deliver_chunk(
     """Ask the gate, send and record one chunk; SMTPUnavailable with nothing sent or recorded."""
     people = _fresh_people(rows)
     # The gate's answer must be about the people as they are now, not at claim time.
-    decisions = gate.allows_each([(people[row.person_id], row.purpose, row.scope) for row in rows])
+    decisions = gate.allows_each(
+        [(people[row.person_id], row.purpose, row.scope, row.to_address) for row in rows]
+    )
     outcomes: list[Outcome] = []
     sendable: list[OutboundMessage] = []
     for row, decision in zip(rows, decisions, strict=True):

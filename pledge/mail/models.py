@@ -41,10 +41,17 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
         "open_count": "user.behavior.browsing_history",
         # C16: the person left the list from this message's opt-out link or header.
         "unsubscribed_at": "user.behavior.browsing_history",
+        # The Message-IDs of a customer's mails, which their mail program made and
+        # which may hold their address.
+        "in_reply_to": "user.content.private",
+        "references": "user.content.private",
     },
     version_field=None,
 )
-@not_personal(message_id="a random identifier that we make; it names no one")
+@not_personal(
+    message_id="a random identifier that we make; it names no one",
+    from_address="one of our own mailboxes (the support address)",
+)
 class OutboundMessage(models.Model):
     """One message to one person, written in the transaction of the event that caused it.
 
@@ -104,6 +111,14 @@ class OutboundMessage(models.Model):
     first_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # A reply in a conversation (support, C11): the mailbox it comes from instead of
+    # MAIL_FROM_ADDRESS, and the RFC 5322 threading headers of the mail it answers.
+    from_address = models.EmailField(max_length=254, blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    # RFC 3834: "auto-generated" (the default), "auto-replied" for an automatic answer
+    # to a mail received, "no" for a reply a person wrote.
+    auto_submitted = models.CharField(max_length=32, default="auto-generated")
 
     objects = OutboundMessageQuerySet.as_manager()
 
@@ -147,3 +162,9 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.message_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# Mail in: its models live beside its code, in the mail app.
+from .inbound.models import Bounce, DataRequest, InboundMessage  # noqa: E402
+
+__all__ = ["Bounce", "DataRequest", "InboundMessage", "MessageEvent", "OutboundMessage"]

@@ -40,6 +40,7 @@ from pledge.policy.loaded import configured_declaration
 from pledge.policy.versions import current_version
 
 from .models import MessageEvent, OutboundMessage
+from .transport import AUTO_GENERATED
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,21 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
+@dataclass(frozen=True)
+class ReplyHeaders:
+    """How a mail answers another (C11): from which of our mailboxes, threaded under
+    which Message-IDs (RFC 5322 In-Reply-To and References), and its RFC 3834
+    Auto-Submitted value (``transport.AUTO_REPLIED`` for an automatic answer, so
+    that the other side's responder stays quiet; ``transport.NOT_AUTOMATIC`` for a
+    reply a person wrote). The default is an ordinary mail of the system's own.
+    """
+
+    from_address: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    auto_submitted: str = AUTO_GENERATED
+
+
 def enqueue(
     *,
     person: Any,
@@ -194,6 +210,7 @@ def enqueue(
     context: dict[str, Any] | None = None,
     scope: str = "",
     address: str | None = None,
+    reply: ReplyHeaders | None = None,
 ) -> OutboundMessage:
     """Write one message for ``person`` to the outbox, for ``purpose``.
 
@@ -202,8 +219,10 @@ def enqueue(
     whose parts lack the manage-your-data link is refused with MissingManageLink,
     and a mail to a list whose parts lack its opt-out link with MissingOptOutLink.
     ``address`` replaces the person's own address for the one mail that confirms a
-    new address before it becomes theirs.
+    new address before it becomes theirs. ``reply`` makes the mail an answer in a
+    conversation: its sender mailbox, threading headers and RFC 3834 marking.
     """
+    reply = reply or ReplyHeaders()
     declaration = configured_declaration()
     base = site_base_url(site)
     links = message_links(person, purpose, site=site, scope=scope)
@@ -218,7 +237,7 @@ def enqueue(
         **(context or {}),
     }
     now = timezone.now()
-    decision = gate.allows(person, purpose, scope=scope)
+    decision = gate.allows(person, purpose, scope=scope, address=address)
     rendered = render(template, full_context)
     if manage not in rendered.text:
         raise MissingManageLink(template, "txt")
@@ -251,6 +270,10 @@ def enqueue(
             list_key=links.list_key,
             unsubscribe_token=links.unsubscribe_token,
             open_token=_open_token(links, rendered.html),
+            from_address=reply.from_address,
+            in_reply_to=reply.in_reply_to,
+            references=reply.references,
+            auto_submitted=reply.auto_submitted,
         )
         MessageEvent.objects.create(
             message=message,

@@ -39,6 +39,10 @@ ACCEPTED, TEMPORARY, PERMANENT = "accepted", "temporary", "permanent"
 # be handed back to the queue as if never tried.
 NOT_TRIED = "not tried"
 
+# RFC 3834's Auto-Submitted values: a mail the system wrote of itself, an automatic
+# answer to a mail received (a support acknowledgement), a mail a person wrote.
+AUTO_GENERATED, AUTO_REPLIED, NOT_AUTOMATIC = "auto-generated", "auto-replied", "no"
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -130,6 +134,8 @@ DKIM_HEADERS = (
     "MIME-Version",
     "Content-Type",
     "Auto-Submitted",
+    "In-Reply-To",
+    "References",
     "List-Id",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
@@ -176,13 +182,20 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
     headers = [
-        ("From", _from_header(site_name)),
+        ("From", _address_header(site_name, row.from_address or settings.MAIL_FROM_ADDRESS)),
         ("To", _address_header(row.to_name, row.to_address)),
         ("Subject", _text_header("Subject", row.subject)),
         ("Date", format_datetime(row.created_at)),
         ("Message-ID", row.message_id),
-        # RFC 3834: vacation responders and challenge-response filters stay quiet.
-        ("Auto-Submitted", "auto-generated"),
+    ]
+    # A reply in a conversation (C11): the customer's mail program threads it.
+    for name, ids in (("In-Reply-To", row.in_reply_to), ("References", row.references)):
+        if _message_ids(ids or ""):
+            headers.append((name, _message_ids(ids)))
+    headers += [
+        # RFC 3834: vacation responders and challenge-response filters stay quiet;
+        # "auto-replied" for an automatic answer to a mail received, "no" for a person's.
+        ("Auto-Submitted", row.auto_submitted or AUTO_GENERATED),
         ("MIME-Version", "1.0"),
     ]
     if row.body_html:
@@ -214,9 +227,13 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
 
 
 @cache
-def _from_header(site_name: str) -> str:
-    """From: the site's name and the sending address; the same for every message of a site."""
-    return _address_header(site_name, settings.MAIL_FROM_ADDRESS)
+def _message_ids(value: str) -> str:
+    """In-Reply-To or References: the ASCII message ids, one per folded line (RFC 5322).
+
+    They come from the customer's mail program: an id with other characters cannot
+    be written in a header and is left out rather than fail the reply.
+    """
+    return "\r\n ".join(part for part in value.split() if part.isascii())
 
 
 def _address_header(name: str, address: str) -> str:

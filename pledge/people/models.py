@@ -40,7 +40,11 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
         return self.create_user(email, password, point="staff", **extra)
 
 
-@not_personal(email_verified_at="the date the address was confirmed; it holds no address")
+@not_personal(
+    email_verified_at="the date the address was confirmed; it holds no address",
+    mail_stopped_at="the date mail to the address stopped; it holds no address",
+    mail_stopped_until="the date a suspension of mail ends; it holds no address",
+)
 @personal_data(
     subject="",
     point="registration",
@@ -49,11 +53,20 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
         "email": "user.contact.email",
         "password": "user.authorization.password",
         "pending_email": "user.contact.email",
+        "mail_stopped_address": "user.contact.email",
+        # Quotes the server's refusal, which may name the address.
+        "mail_stopped_reason": "user.contact.email",
     },
     correctable=("name", "email"),
     erasure="anonymise",
     retention="erased_account",
-    anonymised={"name": "", "email": None, "pending_email": ""},
+    anonymised={
+        "name": "",
+        "email": None,
+        "pending_email": "",
+        "mail_stopped_address": "",
+        "mail_stopped_reason": "",
+    },
 )
 class Person(AbstractBaseUser, PermissionsMixin):
     """Anyone with data on the sites: registered by themselves, by an order, or staff.
@@ -62,6 +75,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
     the gate uses it to tell a declared use from a new one (C22).
     ``pending_email`` is a new address the person asked for and has not yet
     confirmed: ``email`` changes only when the link sent there is followed.
+    ``mail_stopped_*`` record that mail to ``mail_stopped_address`` bounced: for good
+    (a hard bounce, ``mail_stopped_until`` empty) or suspended until a date (soft
+    bounces, ``pledge.mail.inbound.bounces``); the gate refuses mail to that address
+    and a new address is not stopped.
     """
 
     class Status(models.TextChoices):
@@ -75,6 +92,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     pending_email = models.EmailField(max_length=254, blank=True, default="")
     contact_opt_out_at = models.DateTimeField(null=True, blank=True)
+    mail_stopped_address = models.EmailField(max_length=254, blank=True, default="")
+    mail_stopped_at = models.DateTimeField(null=True, blank=True)
+    mail_stopped_until = models.DateTimeField(null=True, blank=True)
+    mail_stopped_reason = models.CharField(max_length=255, blank=True, default="")
     deactivated_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False)

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from .models import ConsentState, PolicyVersion
 
@@ -62,6 +64,51 @@ def versions_declaring(purpose: str, categories: set[str]) -> list[int]:
     ]
 
 
+@dataclass(frozen=True)
+class MailStop:
+    """Mail to an address that bounced: the one rule for ``allows`` and ``reachable_q``.
+
+    The person's ``mail_stopped_*`` fields (written by the inbound mail's bounce
+    handling) name the address that bounced. A hard bounce (no ``mail_stopped_until``)
+    stops every mail to it, transactional ones too: a password reset to a dead
+    address reaches no one. A suspension after soft bounces (until a date) stops all
+    but transactional mail, which the person asked for and which may well pass. Mail
+    to another address (a new one being confirmed) is not stopped.
+    """
+
+    transactional: bool
+    now: datetime
+
+    def refusal(self, person: Any, address: str | None = None) -> str:
+        """Why mail for this purpose to ``address`` (the person's own by default) is refused."""
+        stopped = getattr(person, "mail_stopped_at", None)
+        if stopped is None:
+            return ""
+        target = (address or getattr(person, "email", "") or "").lower()
+        if target != (getattr(person, "mail_stopped_address", "") or "").lower():
+            return ""
+        until = getattr(person, "mail_stopped_until", None)
+        if until is None:
+            return f"the address hard-bounced on {stopped:%Y-%m-%d}"
+        if until > self.now and not self.transactional:
+            return f"the address is suspended after soft bounces until {until:%Y-%m-%d}"
+        return ""
+
+    def q(self) -> Q:
+        """The people whose mail for this purpose is stopped."""
+        stopped = Q(mail_stopped_at__isnull=False, mail_stopped_address=F("email"))
+        if self.transactional:
+            return stopped & Q(mail_stopped_until__isnull=True)
+        return stopped & (Q(mail_stopped_until__isnull=True) | Q(mail_stopped_until__gt=self.now))
+
+
+def mail_stop(declared: dict[str, Any]) -> MailStop | None:
+    """The bounce rule for a declared purpose; None for a purpose that sends no mail."""
+    if not declared["contact"]:
+        return None
+    return MailStop(transactional=bool(declared["transactional"]), now=timezone.now())
+
+
 def _current() -> PolicyVersion:
     version = PolicyVersion.objects.current()
     if version is None:
@@ -77,11 +124,13 @@ def allows(
     *,
     scope: str = "",
     collected_under: PolicyVersion | None = None,
+    address: str | None = None,
     prefetched: Prefetched | None = None,
 ) -> Decision:
     """Answer for one person. ``collected_under`` is the version of the datum used,
-    by default the version the person's record was collected under. ``prefetched``
-    holds what this reads from the database, read once for many (``allows_each``)."""
+    by default the version the person's record was collected under; ``address`` the
+    address a mail goes to, by default the person's own. ``prefetched`` holds what
+    this reads from the database, read once for many (``allows_each``)."""
     current = prefetched.current if prefetched else _current()
     declared = current.purpose(purpose)
     if declared is None:
@@ -97,6 +146,10 @@ def allows(
         and getattr(person, "contact_opt_out_at", None) is not None
     ):
         return Decision(False, "the person opted out of all communication")
+    stop = mail_stop(declared)
+    bounced = stop.refusal(person, address) if stop else ""
+    if bounced:
+        return Decision(False, bounced)
     if declared["basis"] == "legal":
         return ALLOW
     if (
@@ -145,8 +198,8 @@ class Prefetched:
     versions: dict[Any, PolicyVersion]
 
 
-def allows_each(requests: Sequence[tuple[Any, str, str]]) -> list[Decision]:
-    """``allows`` for many (person, purpose, scope) at once: a send batch's answers.
+def allows_each(requests: Sequence[tuple[Any, str, str, str | None]]) -> list[Decision]:
+    """``allows`` for many (person, purpose, scope, address) at once: a send batch's answers.
 
     Reads in three queries what ``allows`` would read per call, then asks ``allows``
     itself for each, so every rule of ``allows`` holds for a batch too, whatever
@@ -155,10 +208,10 @@ def allows_each(requests: Sequence[tuple[Any, str, str]]) -> list[Decision]:
     """
     if not requests:
         return []
-    people = {person.pk for person, _, _ in requests}
-    purposes = {purpose for _, purpose, _ in requests}
+    people = {person.pk for person, _, _, _ in requests}
+    purposes = {purpose for _, purpose, _, _ in requests}
     states = ConsentState.objects.filter(person_id__in=people, purpose__in=purposes)
-    version_ids = {getattr(person, "collected_under_id", None) for person, _, _ in requests}
+    version_ids = {getattr(person, "collected_under_id", None) for person, _, _, _ in requests}
     prefetched = Prefetched(
         current=_current(),
         states={(state.person_id, state.purpose, state.scope): state for state in states},
@@ -166,8 +219,8 @@ def allows_each(requests: Sequence[tuple[Any, str, str]]) -> list[Decision]:
         versions=PolicyVersion.objects.only("pk", "number", "digest").in_bulk(version_ids - {None}),
     )
     return [
-        allows(person, purpose, scope=scope, prefetched=prefetched)
-        for person, purpose, scope in requests
+        allows(person, purpose, scope=scope, address=address, prefetched=prefetched)
+        for person, purpose, scope, address in requests
     ]
 
 
@@ -188,9 +241,12 @@ def reachable_q(purpose: str, *, scope: str = "") -> Q:
     declared = current.purpose(purpose)
     if declared is None:
         return Q(pk__in=[])
+    stop = mail_stop(declared)
     if declared["basis"] == "legal":
-        return ~Q(status=ERASED)
+        return ~Q(status=ERASED) & ~stop.q() if stop else ~Q(status=ERASED)
     q = Q(status=ACTIVE)
+    if stop:
+        q &= ~stop.q()
     if declared["contact"] and not declared["transactional"]:
         q &= Q(contact_opt_out_at__isnull=True, email_verified_at__isnull=False)
     granted = Exists(

@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
         "licensing.registration": ("view",),  # "my key does not work": which key is current
         "licensing.licensekey": ("view",),
+        "support.ticket": ("view", "change"),  # reads and answers tickets, assigns, closes
+        "mail.inboundmessage": ("view",),  # mail in: support, bounces, what became of each
     },
     # "Mailing lists, campaigns and aggregate analytics; no personal data": how
     # campaigns went (statuses, purposes, subjects masked by category), never a
@@ -79,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "shop.product": ("view",),  # what an order named, when a buyer asks about their data
         "licensing.registration": ("view",),  # what is kept of an owner after erasure
         "licensing.licensekey": ("view",),
+        "mail.inboundmessage": ("view",),  # the mail a data request came in
+        "mail.datarequest": ("view", "change"),  # works and closes data requests by mail
     },
     # "Runs the sites and manages staff accounts": sees what every other role
     # sees, and changes who holds which role.
@@ -96,6 +100,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "analytics.dailycount": ("view",),  # and reads their analytics
         "licensing.registration": ("view",),
         "licensing.licensekey": ("view",),
+        "support.ticket": ("view", "change"),  # stands in for customer service
+        "mail.inboundmessage": ("view",),
+        "mail.datarequest": ("view",),
     },
 }
 

@@ -1,1 +1,2 @@
-"""Mail in: what an inbound message is (bounce, auto-reply, challenge, complaint, human)."""
+"""Mail in: stored as received (``intake``), classified (``classify``) and acted on (``routing``,
+``bounces``, ``requests``), over a pipe (``pledge mail receive``) or LMTP (``lmtp``)."""

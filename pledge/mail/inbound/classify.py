@@ -145,6 +145,32 @@ FILTERED_TEXT = re.compile(
 SOFT_STATUS = re.compile(r"5\.(?:1\.8|2\.[02-9]|3\.\d+|6\.\d+|7\.\d+)$")
 STOCK_550 = re.compile(r"requested action not taken: mailbox unavailable", re.I)
 HARD_STATUS = {"5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"}
+# The enhanced code inside the remote server's reply ("550-5.7.1 ...", "(#5.7.1)"): its own
+# word, more exact than the code the reporting server put on the whole report.
+REPLY_STATUS = re.compile(r"\b5\d\d[ -]'?(5\.\d{1,3}\.\d{1,3})\b|\(#(5\.\d{1,3}\.\d{1,3})\)")
+# A sendmail transcript where the server said no only to the message body: the recipient had
+# been accepted at RCPT, so a content filter refused, whatever words it chose.
+AFTER_DATA = re.compile(r">>>\s*DATA\s*\n[>\s]*<<<\s*5(?!03)\d\d[^\n]*", re.I)
+PIPELINED_503 = re.compile(r"<<<\s*503\b")
+RCPT_REFUSED = re.compile(r">>>\s*RCPT[^\n]*\n[>\s]*<<<\s*5\d\d")
+# The last hop handed the message to a local program (procmail, a pipe) that failed.
+LOCAL_MAILER = re.compile(r"\bx-unix;|command output:|\bprocmail:", re.I)
+# Words that name a dead domain rather than a mailbox: a fact of DNS, not a server's opinion.
+DOMAIN_TEXT = re.compile(
+    r"host unknown|unknown host|no such (?:domain|host)|domain (?:not found|name not found|does not exist)"
+    r"|host or domain name not found|host not found|name or service not known|nxdomain|null mx"
+    r"|unrouteable address|illegal host|find a mail exchanger|no mx record",
+    re.I,
+)
+REPLY_CODE = re.compile(r"\b5\d\d\b")
+# Content-filter gateways whose reports speak for the filter, not for the mailbox behind it.
+FILTER_GATEWAY = re.compile(r"surfcontrol|mailfoundry", re.I)
+# A full mailbox is a mailbox that exists.
+STORAGE_TEXT = re.compile(
+    r"not enough (?:disk )?space|disk (?:space|quota)|mailbox (?:is )?full|over ?quota"
+    r"|insufficient (?:system )?storage",
+    re.I,
+)
 
 
 def classify(raw: bytes, envelope_recipients: Iterable[str] = ()) -> Classification:
@@ -322,7 +348,7 @@ def _bounce(message: Message, text: str, token: str) -> Classification | None:
     if not recipients and not token:
         return None
     status = _status_of(text)
-    return _decide(recipients, status, text, rule, token)
+    return _second_look(message, text, _decide(recipients, status, text, rule, token))
 
 
 def _looks_like_bounce(message: Message) -> bool:
@@ -337,12 +363,61 @@ def _status_of(text: str) -> str:
     return match.group(0) if match else ""
 
 
-def _is_hard(status: str, text: str) -> tuple[bool, str]:
-    """Hard means the address or its domain is gone; anything else may pass another day."""
+def _is_hard(status: str, text: str, diagnostic: str = "") -> tuple[bool, str]:
+    """Hard means the address or its domain is gone; anything else may pass another day.
+
+    A wrong "hard" stops all mail to a person for good, a wrong "soft" only adds to a score
+    that suspends the address after a few more, so every doubt falls to soft. ``diagnostic``
+    is the remote server's own reply for this recipient (RFC 3464 Diagnostic-Code) and, when
+    it gives only a soft sign, that outweighs the reporting server's summary around it.
+    """
     if status.startswith("4"):
         return False, f"{status} temporary"
     if SOFT_STATUS.match(status):
         return False, f"{status} refused for the message, not the address"
+    doubt = _doubt(text, diagnostic)
+    if doubt:
+        return False, doubt
+    said = STOCK_550.sub("", diagnostic)
+    soft = SOFT_TEXT.search(said)
+    if soft and not HARD_TEXT.search(said):
+        return False, f"the remote server said {soft.group(0).lower()!r}"
+    return _is_hard_by_words(status, text) or (False, "no sign the address is gone")
+
+
+def _doubt(text: str, diagnostic: str) -> str:
+    """A sign anywhere in the report that the mailbox exists and something else said no."""
+    words = diagnostic or text
+    for reply in REPLY_STATUS.finditer(words):
+        code = reply.group(1) or reply.group(2)
+        # The reply's own words: after "550-5.7.1", or before "(#5.7.1)" back to its code.
+        if reply.group(1):
+            said = words[reply.start() : reply.end() + 200]
+        else:
+            said = words[max(0, reply.start() - 200) : reply.start()]
+        if SOFT_STATUS.match(code) and not HARD_TEXT.search(said.split("\n\n")[0]):
+            return f"the remote server's own code {code}: refused for the message, not the address"
+    for after_data in AFTER_DATA.finditer(text):
+        # With pipelining a RCPT refusal prints after ">>> DATA" too, and the server then
+        # answers the DATA itself with 503; a refused RCPT before it makes DATA fail for want
+        # of recipients. Only with neither was the message itself refused.
+        before = text[max(0, after_data.start() - 500) : after_data.start()]
+        if not (
+            PIPELINED_503.search(text, after_data.end(), after_data.end() + 300)
+            or RCPT_REFUSED.search(before)
+        ):
+            return "refused after DATA: the recipient was accepted, a filter said no"
+    mailer = LOCAL_MAILER.search(words)
+    if mailer:
+        return f"the local delivery program failed ({mailer.group(0).strip().lower()})"
+    storage = STORAGE_TEXT.search(text)
+    if storage:
+        return f"{storage.group(0).lower()}: the mailbox exists"
+    return ""
+
+
+def _is_hard_by_words(status: str, text: str) -> tuple[bool, str] | None:
+    """Hard or soft from the words of one report; None when the words say neither."""
     # RFC 5321's stock wording for any 550 says nothing about why (IIS sends it for filters).
     text = STOCK_550.sub("", text)
     hard = HARD_TEXT.search(text)
@@ -361,7 +436,7 @@ def _is_hard(status: str, text: str) -> tuple[bool, str]:
         return True, hard.group(0).lower()
     if soft:
         return False, soft.group(0).lower()
-    return False, "no sign the address is gone"
+    return None
 
 
 def _decide(recipients: list[str], status: str, text: str, rule: str, token: str) -> Classification:
@@ -370,13 +445,35 @@ def _decide(recipients: list[str], status: str, text: str, rule: str, token: str
     return Classification(kind, f"{rule}: {why}", tuple(dict.fromkeys(recipients)), status, token)
 
 
+def _second_look(message: Message, text: str, result: Classification) -> Classification:
+    """Take back a "hard" whose evidence is too weak to stop mail to a person for good."""
+    if result.kind != "bounce-hard":
+        return result
+    gateway = FILTER_GATEWAY.search(" ".join(str(v) for v in message.values()))
+    if gateway:
+        return _soften(result, f"said by the {gateway.group(0)} content filter, not the mailbox")
+    has_code = bool(result.status or REPLY_CODE.search(text))
+    if not has_code and not DOMAIN_TEXT.search(text):
+        # Gateways and filters word their refusals as "user unknown" too; without any SMTP
+        # code a mailbox-level claim counts as soft, and repeated ones suspend the address.
+        return _soften(result, "mailbox unknown, said without any SMTP code")
+    return result
+
+
+def _soften(result: Classification, why: str) -> Classification:
+    rule = result.reason.split(":", 1)[0]
+    return Classification(
+        "bounce-soft", f"{rule}: {why}", result.recipients, result.status, result.verp_token
+    )
+
+
 def _field_address(value: str) -> str:
     value = value.split(";", 1)[-1]
     match = ADDRESS.search(value)
     return match.group(0).lower() if match else ""
 
 
-def _delivery_status(message: Message, text: str, token: str) -> Classification | None:
+def _delivery_status(message: Message, text: str, token: str) -> Classification | None:  # noqa: C901
     """RFC 3464: one block per recipient with Final-Recipient, Action, Status, Diagnostic-Code."""
     blocks = [block for report in _delivery_reports(message) for block in _status_blocks(report)]
     rule = "RFC 3464 delivery-status"
@@ -405,14 +502,20 @@ def _delivery_status(message: Message, text: str, token: str) -> Classification 
     why = ""
     status = failed[0][1]
     for _, each_status, diagnostic in failed:
-        hard, each_why = _is_hard(each_status, diagnostic + "\n" + text)
+        hard, each_why = _is_hard(each_status, diagnostic + "\n" + text, diagnostic)
         if hard or not why:
             why, status = each_why, each_status
         if hard:
             hard_any = True
             break
     kind: Kind = "bounce-hard" if hard_any else "bounce-soft"
-    return Classification(kind, f"{rule}: {why}", tuple(dict.fromkeys(recipients)), status, token)
+    result = Classification(kind, f"{rule}: {why}", tuple(dict.fromkeys(recipients)), status, token)
+    if rule != "RFC 3464 delivery-status" and status not in HARD_STATUS:
+        # Fields read from a report whose MIME is broken may belong to the quoted copy: only an
+        # address-class code is enough to stop mail to someone for good.
+        return _soften(result, f"{why}, but read from a broken report without an address code")
+    diagnostics = "\n".join(diagnostic for _, _, diagnostic in failed)
+    return _second_look(message, text + "\n" + diagnostics, result)
 
 
 def _delivery_reports(message: Message) -> list[Message]:

@@ -8,8 +8,10 @@ could leak), and the worker delivers to a real SMTP server at random points.
 
 Each message the server receives is checked against two answers taken just
 before the pass that sent it (nothing changes during a pass): the gate's, and
-the statement's, from the history alone (``Model.may``). Not yet in the
-histories: leaving by mail and hard bounces, which are not built.
+the statement's, from the history alone (``Model.may``). People also leave by
+mailing the List-Unsubscribe address of a mail they got, and an address can
+hard-bounce (a delivery report to the VERP return path of a mail sent to it);
+both go in through the inbound intake, as the mail server would hand them over.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import resolve, reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pledge.mail.delivery import deliver_due
+from pledge.mail.inbound.intake import receive
 from pledge.mail.lists import confirm_subscription, request_subscription
 from pledge.mail.models import OutboundMessage
 from pledge.mail.outbox import unsubscribe_token
+from pledge.mail.transport import return_path, unsubscribe_address
 from pledge.people.models import Person
 from pledge.policy import gate
 from pledge.policy.declaration import Declaration
@@ -48,7 +52,17 @@ TIPS = {
 }
 
 person_ops = st.tuples(
-    st.sampled_from(["join", "leave_by_link", "leave_by_one_click", "deactivate", "erase"]),
+    st.sampled_from(
+        [
+            "join",
+            "leave_by_link",
+            "leave_by_one_click",
+            "leave_by_mail",
+            "hard_bounce",
+            "deactivate",
+            "erase",
+        ]
+    ),
     st.integers(0, 3),
 )
 ops = st.lists(
@@ -70,10 +84,11 @@ class Model:
         self.on_list: set[int] = set()
         self.tips_declared = False
         self.collected_with_tips: set[int] = set()
+        self.hard_bounced: set[int] = set()
 
     def may(self, pk: int, purpose: str) -> bool:
         """May ``pk`` be mailed for ``purpose`` now, from the history alone?"""
-        if self.status[pk] != "active":
+        if self.status[pk] != "active" or pk in self.hard_bounced:
             return False
         if purpose == "newsletter":
             return pk in self.on_list
@@ -91,6 +106,35 @@ def _leave(path: str, *, one_click: bool) -> None:
     else:
         response = browserless.post(path)
     assert response.status_code == 200
+
+
+def _leave_by_mail(person: Person) -> bool:
+    """Mail the List-Unsubscribe address of a newsletter the person got; False if none."""
+    mail = OutboundMessage.objects.filter(person=person, purpose="newsletter").last()
+    if mail is None:
+        return False
+    to = unsubscribe_address(mail.token)
+    raw = f"From: {person.email}\nTo: {to}\nSubject: unsubscribe\n\nunsubscribe\n".encode()
+    receive(raw, mail_from=person.email or "", recipients=[to], via="lmtp")
+    return True
+
+
+def _hard_bounce(person: Person) -> bool:
+    """A user-unknown report on the last mail sent to the person; False if none was sent."""
+    mail = OutboundMessage.objects.filter(person=person, status=OutboundMessage.Status.SENT).last()
+    if mail is None:
+        return False
+    raw = (
+        f"From: MAILER-DAEMON@mx.example.net\nTo: {return_path(mail.token)}\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nNot delivered.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+        f"Final-Recipient: rfc822; {mail.to_address}\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n"
+    ).encode()
+    receive(raw, mail_from="", recipients=[return_path(mail.token)], via="pipe")
+    return True
 
 
 def _join(person: Person, mail_link) -> None:
@@ -176,6 +220,17 @@ def apply(model: Model, op: tuple, sink, queue_notice, mail_link) -> None:
             path = reverse("lists:unsubscribe", args=[unsubscribe_token(person.pk, "newsletter")])
             _leave(path, one_click=kind == "leave_by_one_click")
             model.on_list.discard(person.pk)
+        elif kind == "leave_by_mail":
+            if _leave_by_mail(person):
+                event("left by mail")
+                model.on_list.discard(person.pk)
+        elif kind == "hard_bounce" and status != "erased":
+            if status == "active":
+                queue_notice(person, purpose="list_confirmation")  # a mail to bounce
+            apply(model, ("deliver",), sink, queue_notice, mail_link)
+            if _hard_bounce(person):
+                event("hard bounced")
+                model.hard_bounced.add(person.pk)
         elif kind == "deactivate" and status == "active":
             deactivate_person(person, via="test")
             model.status[person.pk] = "deactivated"

@@ -183,8 +183,10 @@ def test_no_refused_use_is_ever_allowed(history):
                 if not decision:
                     assert decision.reason
         # A send batch's answers (allows_each) are allows' answers, reasons and all.
-        requests = [(person, purpose, "") for person in model.people for purpose in PURPOSES]
-        assert gate.allows_each(requests) == [gate.allows(p, purpose) for p, purpose, _ in requests]
+        requests = [(person, purpose, "", None) for person in model.people for purpose in PURPOSES]
+        assert gate.allows_each(requests) == [
+            gate.allows(p, purpose) for p, purpose, _, _ in requests
+        ]
         for purpose in PURPOSES:
             reachable = set(Person.objects.reachable_for(purpose).values_list("pk", flat=True))
             allowed = {p.pk for p in model.people if gate.allows(p, purpose)}

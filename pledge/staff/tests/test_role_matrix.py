@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -32,15 +33,19 @@ from pledge.shop.models import Product
 from pledge.staff.masking import MASK
 from pledge.staff.roles import assign_role
 from pledge.staff.trail import STAFF_VIEW
+from pledge.support.intake import take_in
+from pledge.support.models import Ticket
 
 from .conftest import PLANTED_EMAIL, PLANTED_NAME, Planted
 
 PLANTED_STAFF_EMAIL = "pat.planted@claxton.localhost"
 PLANTED_PRODUCT = "ContactGenie Planted Edition"
 PLANTED_CAMPAIGN = "Planted winter news"
+PLANTED_TICKET = "Planted question about a licence"
 EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
 PURCHASES = "user.behavior.purchase_history"
 PLANTED_ORDER = "ORD-PLANTED"
+CONTENT = "user.content.private"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class World:
     staff_member: Person
     product: Product
     campaign: Campaign
+    ticket: Ticket
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,10 @@ PAGES = {
         ),
         lambda w: PLANTED_NAME,
     ),
+    "ticket_list": Page(lambda w: "/staff/support/ticket/", lambda w: PLANTED_TICKET),
+    "ticket_detail": Page(
+        lambda w: f"/staff/support/ticket/{w.ticket.pk}/change/", lambda w: PLANTED_TICKET
+    ),
 }
 
 VIEWERS = (
@@ -146,6 +156,8 @@ MATRIX = {
     "campaign_preview":   ("V",   "V",            "M",      "R",    "V",  "V",  "R",     "R"),
     "registration_list":  ("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
     "registration_detail":("V",   "V",            "R",      "V",    "V",  "V",  "R",     "R"),
+    "ticket_list":        ("R",   "V",            "R",      "R",    "V",  "V",  "R",     "R"),
+    "ticket_detail":      ("R",   "V",            "R",      "R",    "V",  "V",  "R",     "R"),
 }
 # fmt: on
 
@@ -167,6 +179,8 @@ AUDIT: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {
     ("campaign_preview", "marketing"): None,  # the name masked: nothing seen
     ("registration_list", "*"): (LIST, (PURCHASES, NAME)),
     ("registration_detail", "*"): ("customer", (PURCHASES, NAME)),
+    ("ticket_list", "*"): (LIST, (EMAIL, CONTENT, NAME)),  # NAME: who it is assigned to
+    ("ticket_detail", "*"): ("customer", (EMAIL, CONTENT, NAME)),
 }
 
 CELLS = [(page, viewer) for page in MATRIX for viewer in VIEWERS]
@@ -195,8 +209,20 @@ def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Per
     )
     save_campaign(campaign, by=None)
     register_owner(planted.customer, product, PLANTED_ORDER, line_ref="1")
+    question = EmailMessage()
+    question["From"] = f"{PLANTED_NAME} <{PLANTED_EMAIL}>"
+    question["To"] = "support@claxton.com"
+    question["Subject"] = PLANTED_TICKET
+    question.set_content("Where is my licence key?")
+    ticket = take_in(question).ticket
     return World(
-        planted, policy, Group.objects.get(name="customer_service"), staff_member, product, campaign
+        planted,
+        policy,
+        Group.objects.get(name="customer_service"),
+        staff_member,
+        product,
+        campaign,
+        ticket,
     )
 
 
@@ -294,6 +320,8 @@ INDEX = {
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
+        "support.ticket",
+        "mail.inboundmessage",
     },
     "marketing": {
         "mail.outboundmessage",
@@ -311,6 +339,8 @@ INDEX = {
         "policy.consentstate",
         "policy.auditevent",
         "shop.product",
+        "mail.inboundmessage",
+        "mail.datarequest",
     },
     "administrator": {
         "licensing.registration",
@@ -324,6 +354,9 @@ INDEX = {
         "shop.product",
         "campaigns.campaign",
         "analytics.dailycount",
+        "support.ticket",
+        "mail.inboundmessage",
+        "mail.datarequest",
     },
 }
 

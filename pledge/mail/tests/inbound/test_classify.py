@@ -155,3 +155,131 @@ def test_bounce_keeps_the_recipient_whose_domain_has_a_hyphen() -> None:
         ("one@example.org", "two@my-host.example"),
         "s1",
     )
+
+
+def test_remote_servers_own_policy_code_outweighs_the_reports_unknown_address() -> None:
+    raw = dsn("5.0.0", "5.1.0 - Unknown address error 550-'5.7.1 <x@example.org>... Access denied'")
+
+    result = classify(raw)
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "RFC 3464 delivery-status: the remote server's own code 5.7.1: "
+        "refused for the message, not the address",
+    )
+
+
+def test_policy_code_beside_mailbox_gone_words_stays_hard() -> None:
+    raw = dsn("5.0.0", "553 sorry, badrcptto(user mail-box not found) (#5.7.1)")
+
+    result = classify(raw)
+
+    assert result.kind == "bounce-hard"
+
+
+def test_blocklist_reply_outweighs_an_address_code_on_the_report() -> None:
+    raw = dsn("5.1.3", "553 http://www.spamhaus.org/query/bl?ip=192.0.2.222 blocked")
+
+    result = classify(raw)
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "RFC 3464 delivery-status: the remote server said 'spam'",
+    )
+
+
+TRANSCRIPT = b"""From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>
+To: bounces+t1@mail.example.com
+Subject: Returned mail: see transcript for details
+
+   ----- The following addresses had permanent fatal errors -----
+<gone@example.org>
+    (reason: 550 Unknown user gone@example.org)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+%s
+"""
+
+
+def test_user_unknown_in_answer_to_data_is_a_filter_so_soft() -> None:
+    raw = (
+        TRANSCRIPT
+        % b">>> DATA\n<<< 550 Unknown user gone@example.org\n554 5.0.0 Service unavailable"
+    )
+
+    result = classify(raw)
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "flufl.bounce detector: refused after DATA: the recipient was accepted, a filter said no",
+    )
+
+
+def test_pipelined_rcpt_refusal_printed_after_data_stays_hard() -> None:
+    raw = TRANSCRIPT % (
+        b">>> DATA\n<<< 550 5.1.1 <gone@example.org>... User unknown\n"
+        b"<<< 503 5.0.0 Need RCPT (recipient)"
+    )
+
+    result = classify(raw)
+
+    assert result.kind == "bounce-hard"
+
+
+def test_failed_local_delivery_program_is_soft() -> None:
+    raw = dsn("5.1.1", "x-unix; procmail: Couldn't create /var/spool/mail/neko: No such user")
+
+    result = classify(raw)
+
+    assert result.kind == "bounce-soft"
+
+
+def test_not_enough_disk_space_anywhere_in_the_report_is_soft() -> None:
+    raw = dsn("5.1.1", "550 5.1.1 User unknown").replace(
+        b"Your message could not be delivered.", b"Rejected: Not enough disk space"
+    )
+
+    result = classify(raw)
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "RFC 3464 delivery-status: not enough disk space: the mailbox exists",
+    )
+
+
+NO_CODE = b"""From: MAILER-DAEMON@gw.example.net
+To: bounces+t2@mail.example.com
+Subject: Message status - undeliverable
+
+The message that you sent was undeliverable to the following:
+\tgone@example.org (%s)
+"""
+
+
+def test_mailbox_unknown_without_any_smtp_code_is_soft() -> None:
+    result = classify(NO_CODE % b"user not found")
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "bounce wording: mailbox unknown, said without any SMTP code",
+    )
+
+
+def test_dead_domain_without_any_smtp_code_is_hard() -> None:
+    result = classify(NO_CODE % b"host or domain name not found")
+
+    assert result.kind == "bounce-hard"
+
+
+def test_content_filter_gateways_no_such_user_is_soft() -> None:
+    raw = b"X-Mailer: SurfControl E-mail Filter\n" + dsn(
+        "5.0.0", "550 gone@example.org... No such user"
+    )
+
+    result = classify(raw)
+
+    assert (result.kind, result.reason) == (
+        "bounce-soft",
+        "RFC 3464 delivery-status: said by the SurfControl content filter, not the mailbox",
+    )

@@ -26,6 +26,7 @@ from pledge.policy.loaded import configured_declaration
 from pledge.shop.demo import seed_products
 from pledge.site.demo import CUSTOMER_PASSWORD, CUSTOMERS, seed_customers
 from pledge.staff.demo import create_demo_staff
+from pledge.support.demo import seed_tickets
 from sandbox_processor import demo as sandbox_demo
 
 
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         staff = create_demo_staff()
         # After the staff: the demo's campaigns are written by its marketing member.
         seed_campaigns()
+        # Mail to support, answered by the demo's customer service member.
+        seed_tickets()
         self.print_logins(staff, options["port"])
         if options["prepare_only"]:
             return
