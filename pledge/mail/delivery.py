@@ -127,7 +127,29 @@ def claim_due(*, limit: int, worker_id: str) -> tuple[str, list[OutboundMessage]
     rows = OutboundMessage.objects.filter(pk__in=picked, leased_by=claim).order_by(
         "next_attempt_at", "pk"
     )
-    return claim, list(rows)
+    return claim, list(rows.only(*SENDING_FIELDS))
+
+
+# What sending a row reads of it: the rest (opens, lease, past errors) is not loaded.
+SENDING_FIELDS = (
+    "pk",
+    "person_id",
+    "purpose",
+    "scope",
+    "site",
+    "template",
+    "to_address",
+    "to_name",
+    "subject",
+    "body_text",
+    "body_html",
+    "message_id",
+    "token",
+    "created_at",
+    "attempts",
+    "list_key",
+    "unsubscribe_token",
+)
 
 
 def deliver_due(

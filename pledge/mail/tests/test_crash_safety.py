@@ -5,7 +5,7 @@ least once, always with the Message-ID fixed when it was written; a repeat can o
 be a message the server accepted but the dead worker had not yet marked sent. A
 worker sends a chunk of at most ``MAIL_MARK_EVERY`` messages over each of its
 ``MAIL_CONNECTIONS`` SMTP sessions and marks the chunk before the next: at most
-their product of repeats per kill (2 × 25 = 50 with the defaults, used here).
+their product of repeats per kill (5 × 10 = 50 with the defaults, used here).
 
 The attempt limit stays at its default (12): a crash's reclaims are not attempts,
 so twenty kills give up on no healthy message.
