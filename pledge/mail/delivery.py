@@ -290,7 +290,8 @@ def _deliver_chunk(
         sendable = [row for row in sendable if row.pk in held]
         outcomes += _send(sendable, claim, pool, lookup)
     deliveries += record(outcomes, claim)
-    untried = [row for row in sendable if row.pk not in {o.row.pk for o in outcomes}]
+    answered = {outcome.row.pk for outcome in outcomes}
+    untried = [row for row in sendable if row.pk not in answered]
     if untried:
         release(untried, claim, counted=True)
     order = {row.pk: n for n, row in enumerate(rows)}
