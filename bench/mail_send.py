@@ -1,17 +1,21 @@
 """Time the outbox worker against plain smtplib loops, to one local SMTP sink that discards.
 
-    .venv/bin/python bench/mail_send.py [--messages 20000]
+    .venv/bin/python bench/mail_send.py [--messages 20000] [--profile FILE]
 
-In one run, to the same sink (``CountingSink`` without parsing, on its own thread):
+In one run, to the same sink (``CountingSink`` without parsing, on its own thread:
+a minimal asyncio SMTP server that offers PIPELINING and discards what it gets):
 
 * the worker: a campaign of N personalised messages written to a fresh SQLite
   outbox (``pledge.mail.tests.crash_campaign``), then one ``pledge worker``
-  process delivering them (timed from its first message to its last);
+  process delivering them with its default settings (timed from its first
+  message to its last): the gate asked per chunk, each message written to bytes,
+  pipelined over ``PLEDGE_MAIL_CONNECTIONS`` sessions;
 * (a) a plain loop that builds the same personalised message with the standard
   library's ``email`` package and sends it over one smtplib connection;
 * (b) the bytes of (a), rendered beforehand, replayed over one smtplib connection;
 * the sink's ceiling: the messages of (b) written as fast as a raw socket can,
-  all commands of a message in one write (as SMTP pipelining would).
+  all commands of a message in one write, never waiting for a reply: above any
+  rate the others can reach, so the sink is not what limits them.
 
 Ends with ``ratio: R``, the worker's rate over (a)'s.
 """
@@ -36,6 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pledge.mail.tests.counting_sink import CountingSink  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledge.settings")
+from django.conf import settings  # noqa: E402
 
 WIRE_POLICY = SMTP.clone(cte_type="7bit")
 
@@ -64,8 +71,12 @@ def wait_for(sink: CountingSink, count: int) -> None:
         time.sleep(0.002)
 
 
-def time_worker(sink: CountingSink, messages: int) -> tuple[float, float]:
-    """(messages/s from first to last message, seconds to write the outbox)."""
+def time_worker(sink: CountingSink, messages: int, profile: str = "") -> tuple[float, float]:
+    """(messages/s from first to last message, seconds to write the outbox).
+
+    ``profile``: run the worker under cProfile and write its statistics there (for
+    ``python -m pstats``); the rate is then the profiled one.
+    """
     with tempfile.TemporaryDirectory() as var:
         env = {
             **os.environ,
@@ -87,7 +98,15 @@ def time_worker(sink: CountingSink, messages: int) -> tuple[float, float]:
         filled = time.perf_counter() - started
         base = sink.accepted
         worker = subprocess.Popen(
-            [sys.executable, "-m", "pledge.cli", "worker", "--idle", "0.1"],
+            [
+                sys.executable,
+                *(["-m", "cProfile", "-o", profile] if profile else []),
+                "-m",
+                "pledge.cli",
+                "worker",
+                "--idle",
+                "0.1",
+            ],
             env=env,
             cwd=ROOT,
             stderr=subprocess.DEVNULL,
@@ -150,10 +169,18 @@ def time_sink_ceiling(sink: CountingSink, rendered: list[bytes]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=20000)
-    messages = parser.parse_args().messages
+    parser.add_argument(
+        "--profile", default="", metavar="FILE", help="run the worker under cProfile, stats to FILE"
+    )
+    args = parser.parse_args()
+    messages = args.messages
     with CountingSink(keep=False) as sink:
-        worker, filled = time_worker(sink, messages)
-        print(f"worker (pledge worker, SQLite outbox): {worker:8.0f} messages/s", flush=True)
+        worker, filled = time_worker(sink, messages, args.profile)
+        sessions = f"{settings.MAIL_CONNECTIONS} sessions × {settings.MAIL_MARK_EVERY} per mark"
+        print(
+            f"worker (pledge worker, SQLite outbox, {sessions}): {worker:8.0f} messages/s",
+            flush=True,
+        )
         print(f"  (writing the {messages} outbox rows took {filled:.1f} s)", flush=True)
         plain = time_plain_loop(sink, messages)
         print(f"(a) email package + one smtplib connection: {plain:8.0f} messages/s", flush=True)
@@ -162,6 +189,7 @@ def main() -> None:
         print(f"(b) pre-rendered bytes over smtplib: {replay:8.0f} messages/s", flush=True)
         ceiling = time_sink_ceiling(sink, rendered)
         print(f"sink ceiling (raw socket, pipelined writes): {ceiling:8.0f} messages/s")
+    print(f"worker / (b): {worker / replay:.2f}; sink ceiling / worker: {ceiling / worker:.1f}")
     print(f"ratio: {worker / plain:.2f}")
 
 

@@ -232,8 +232,8 @@ MAIL_RETRY_MAX_SECONDS = envint("PLEDGE_MAIL_RETRY_MAX_SECONDS", 6 * 60 * 60)
 MAIL_MAX_ATTEMPTS = envint("PLEDGE_MAIL_MAX_ATTEMPTS", 12)
 # SMTP sessions a worker keeps open, and messages it sends per session before it
 # marks them: a worker killed mid-batch can repeat at most their product (50).
-MAIL_CONNECTIONS = envint("PLEDGE_MAIL_CONNECTIONS", 2)
-MAIL_MARK_EVERY = envint("PLEDGE_MAIL_MARK_EVERY", 25)
+MAIL_CONNECTIONS = envint("PLEDGE_MAIL_CONNECTIONS", 5)
+MAIL_MARK_EVERY = envint("PLEDGE_MAIL_MARK_EVERY", 10)
 # Base URL used in links inside mail when no request is at hand.
 PUBLIC_SCHEME = os.environ.get("PLEDGE_PUBLIC_SCHEME", "https" if PRODUCTION else "http")
 PUBLIC_PORT = os.environ.get("PLEDGE_PUBLIC_PORT", "" if PRODUCTION else "8000")

@@ -73,12 +73,10 @@ def record_audits(entries: Iterable[dict[str, Any]]) -> int:
             entry.get("reason", "")[:255],
             entry.get("detail") or {},
         )
-        rows.append(
-            [
-                value if n in (0, 1, 2, 3, 4, 6) else fields[n].get_db_prep_save(value, connection)
-                for n, value in enumerate(values)
-            ]
-        )
+        prepared = list(values)
+        for n in (5, 7):  # the JSON columns: the database's own form
+            prepared[n] = fields[n].get_db_prep_save(values[n], connection)
+        rows.append(prepared)
     if not rows:
         return 0
     quote = connection.ops.quote_name

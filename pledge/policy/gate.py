@@ -110,7 +110,8 @@ def mail_stop(declared: dict[str, Any]) -> MailStop | None:
 
 
 def _current() -> PolicyVersion:
-    version = PolicyVersion.objects.current()
+    # Without its text: a version's declaration is parsed once per process, by digest.
+    version = PolicyVersion.objects.only("pk", "number", "digest").current()
     if version is None:
         from .versions import NoPolicyPublished
 
@@ -210,7 +211,9 @@ def allows_each(requests: Sequence[tuple[Any, str, str, str | None]]) -> list[De
         return []
     people = {person.pk for person, _, _, _ in requests}
     purposes = {purpose for _, purpose, _, _ in requests}
-    states = ConsentState.objects.filter(person_id__in=people, purpose__in=purposes)
+    states = ConsentState.objects.filter(person_id__in=people, purpose__in=purposes).only(
+        "person_id", "purpose", "scope", "granted", "since"
+    )
     version_ids = {getattr(person, "collected_under_id", None) for person, _, _, _ in requests}
     prefetched = Prefetched(
         current=_current(),

@@ -24,9 +24,13 @@ MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MUL
 class CountingSink:
     """Accepts every message; ``counts`` holds how often each Message-ID arrived."""
 
-    def __init__(self, *, keep: bool = True) -> None:
+    def __init__(self, *, keep: bool = True, pace: float = 0.0) -> None:
         # keep=False only counts messages (a benchmark's sink): no parsing at all.
         self.keep = keep
+        # pace: accept at most this many messages a second in all, each answer held
+        # back till its turn, so that a crash test's kills all come while mail is left.
+        self.pace = pace
+        self._next_slot = 0.0
         self.counts: Counter[str] = Counter()
         self.accepted = 0
         # Message-IDs whose copies were not byte for byte the same.
@@ -74,6 +78,14 @@ class CountingSink:
                 self.changed.add(message_id)
             self.counts[message_id] += 1
 
+    async def _wait_turn(self) -> None:
+        if not self.pace:
+            return
+        now = self._loop.time()
+        slot = max(self._next_slot, now)
+        self._next_slot = slot + 1 / self.pace
+        await asyncio.sleep(slot - now)
+
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             writer.write(b"220 sink.localhost ESMTP\r\n")
@@ -85,6 +97,7 @@ class CountingSink:
                     writer.write(b"354 go ahead\r\n")
                     await writer.drain()
                     data = await reader.readuntil(b"\r\n.\r\n")
+                    await self._wait_turn()
                     self._record(data)
                     writer.write(b"250 accepted\r\n")
                 elif verb == b"QUIT":

@@ -20,8 +20,15 @@ def test_two_worker_processes_share_a_campaign_and_send_no_message_twice(tmp_pat
     with campaign_database(tmp_path) as database, CountingSink() as sink:
         database.fill(RECIPIENTS)
         expected = set(database.message_ids)
+        # Held back until both run: one worker alone sends 500 messages in well under
+        # the second one's start-up.
+        database.move_messages("queued", "held-for-test")
         workers = [database.start_worker(sink.port, name) for name in ("first", "second")]
         deadline = time.monotonic() + 60
+        while not all(map(database.has_started, ("first", "second"))):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        database.move_messages("held-for-test", "queued")
         while set(sink.snapshot()) < expected and time.monotonic() < deadline:
             time.sleep(0.05)
         for worker in workers:

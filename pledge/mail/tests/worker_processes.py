@@ -77,6 +77,19 @@ class CampaignDatabase:
         with psycopg.connect(**self._pg(self.url.rsplit("/", 1)[1])) as db:
             return list(db.execute(query))
 
+    def move_messages(self, from_status: str, to_status: str) -> None:
+        """Set the status of every outbox row in ``from_status`` to ``to_status``, in plain SQL.
+
+        A status no worker picks holds the messages back until every worker is up.
+        """
+        query = "UPDATE mail_outboundmessage SET status = %s WHERE status = %s"
+        if self.url.startswith("sqlite"):
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as db:
+                db.execute(query.replace("%s", "?"), (to_status, from_status))
+            return
+        with psycopg.connect(**self._pg(self.url.rsplit("/", 1)[1])) as db:
+            db.execute(query, (to_status, from_status))
+
     def has_started(self, name: str) -> bool:
         """Whether the worker ``name`` is running: Django set up, its first line logged."""
         return (self.var_dir / f"{name}.log").stat().st_size > 0

@@ -22,7 +22,7 @@ logger = logging.getLogger("pledge.mail.worker")
 class Command(BaseCommand):
     help = (
         "Deliver due outbox messages in a loop (one log line per message). "
-        "SIGTERM or SIGINT finishes the message in hand, then exits."
+        "SIGTERM or SIGINT finishes the chunk of messages in hand, then exits."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def request_stop(signum: int, frame: Any) -> None:
-            # Only set the flag: the message in hand is finished before the loop ends.
+            # Only set the flag: the chunk in hand is finished before the loop ends.
             stop.set()
 
         previous = {
