@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
-from django.db import transaction
+from django.db import reset_queries, transaction
 
 from pledge.policy.loaded import configured_declaration
 
@@ -73,7 +73,7 @@ DIMENSIONS = (
 )
 # Per-distinct-value lookups kept between batches, cleared past this size so that
 # memory does not grow with the file.
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 100_000
 
 
 @dataclass
@@ -123,8 +123,13 @@ class _Facts:
                 schema=self.schema,
                 orient="row",
             )
-            self.known = pl.concat([self.known, pl.concat([new, facts], how="horizontal")])
+            self.known = pl.concat(
+                [self.known, pl.concat([new, facts], how="horizontal")], rechunk=True
+            )
         return rows.join(self.known, on=self.keys, how="left", nulls_equal=True)
+
+    def keep(self, predicate: pl.Expr) -> None:
+        self.known = self.known.filter(predicate)
 
 
 class _Lookups:
@@ -169,6 +174,12 @@ class _Lookups:
         for table in self.tables:
             rows = table.join(rows)
         return rows
+
+    def forget_days_before(self, day: int) -> None:
+        """Drop the keyed addresses of closed days: they are never needed again, and
+        keeping them would make memory grow with the number of days in the file."""
+        self.tables[3].keep(pl.col("day") >= day)
+        self.salts = {d: salt for d, salt in self.salts.items() if d >= day}
 
     def site(self, vhost: str) -> tuple[str]:
         return (self.hosts.get(vhost.rsplit(":", 1)[0].lower(), self.default_site),)
@@ -466,6 +477,10 @@ def ingest_file(
                     last_epoch = max(last_epoch, int(batch["epoch"].max()))  # type: ignore[arg-type]
                     days.add(*_enrich(batch, lookups))
                     days.close(last_epoch - SORT_WINDOW)
+                    lookups.forget_days_before(min(days.waiting, default=0))
+                    # With DEBUG on (the demo), Django keeps the last 9,000 queries
+                    # with their parameters: each day's marks blob among them.
+                    reset_queries()
                 if progress is not None:
                     progress(used)
         days.close(None)

@@ -52,6 +52,7 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
         "campaigns.view_campaign",
         "campaigns.add_campaign",
         "campaigns.change_campaign",
+        "analytics.view_dailycount",
     }
     assert perms("billing_clerk") == {
         "people.view_person",
