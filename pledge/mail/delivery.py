@@ -149,6 +149,11 @@ SENDING_FIELDS = (
     "attempts",
     "list_key",
     "unsubscribe_token",
+    # A reply in a conversation (support): its sender, threading and RFC 3834 mark.
+    "from_address",
+    "in_reply_to",
+    "references",
+    "auto_submitted",
 )
 
 
