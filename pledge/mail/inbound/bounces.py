@@ -41,7 +41,7 @@ def record_bounce(inbound: InboundMessage, result: Classification, message: Outb
             "address": address,
             "kind": Bounce.Kind.HARD if hard else Bounce.Kind.SOFT,
             "status": result.status[:16],
-            "detail": result.reason[:500],
+            "detail": result.reason.replace("\x00", "")[:500],
             "at": now,
         },
     )
@@ -100,7 +100,7 @@ def _stop(person: Any, address: str, now: datetime, *, until: datetime | None, r
     person.mail_stopped_address = address
     person.mail_stopped_at = now
     person.mail_stopped_until = until
-    person.mail_stopped_reason = reason[:255]
+    person.mail_stopped_reason = reason.replace("\x00", "")[:255]
     person.save(
         update_fields=[
             "mail_stopped_address",

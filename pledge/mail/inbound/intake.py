@@ -41,6 +41,11 @@ MAX_ATTEMPTS = 5
 GRACE = timedelta(seconds=60)
 
 
+def text(value: str, limit: int) -> str:
+    """A string for a text column: PostgreSQL refuses NUL characters, and mail has them."""
+    return value.replace("\x00", "")[:limit]
+
+
 class MessageTooLarge(ValueError):
     """A message over ``PLEDGE_INBOUND_MAX_BYTES``: refused whole, never cut short."""
 
@@ -85,8 +90,8 @@ def store(
                 digest=digest,
                 raw=raw,
                 size=len(raw),
-                mail_from=mail_from[:512],
-                recipients=list(recipients),
+                mail_from=text(mail_from, 512),
+                recipients=[text(r, 512) for r in recipients],
                 via=via,
                 received_at=timezone.now(),
             )
@@ -121,8 +126,8 @@ def process(pk: int) -> InboundMessage | None:
             result = classify(bytes(row.raw), row.recipients)
             outcome = act(row, result)
             row.kind = outcome.kind
-            row.reason = outcome.reason[:500]
-            row.action = outcome.action[:500]
+            row.reason = text(outcome.reason, 500)
+            row.action = text(outcome.action, 500)
             row.outbound = outcome.outbound
             row.person = outcome.person
             row.processed_at = timezone.now()
@@ -147,7 +152,7 @@ def process(pk: int) -> InboundMessage | None:
 
 def _failed(pk: int, error: Exception) -> None:
     """Count a failed attempt; at the limit set the row aside, kept, for staff."""
-    detail = f"{type(error).__name__}: {error}"[:500]
+    detail = text(f"{type(error).__name__}: {error}", 500)
     with transaction.atomic():
         InboundMessage.objects.filter(pk=pk, processed_at__isnull=True).update(
             attempts=F("attempts") + 1, last_error=detail

@@ -41,7 +41,7 @@ SUPPORT_HANDLER = "pledge.support.intake.receive"
 
 # Our own tokens and Message-IDs, wherever a report quotes the message it is about.
 OUR_TOKEN = re.compile(rb"(?:bounces|unsubscribe)\+([0-9a-f]{32})@", re.I)
-MESSAGE_ID = re.compile(rb"<([^<>\s@]{1,200}@[^<>\s@]{1,200})>")
+MESSAGE_ID = re.compile(rb"<([^<>\s@\x00]{1,200}@[^<>\s@\x00]{1,200})>")
 SCAN_LIMIT = 512 * 1024
 
 DATA_REQUEST = re.compile(
@@ -91,6 +91,8 @@ def our_message(raw: bytes, token: str) -> OutboundMessage | None:
     """The message of ours a report is about: by VERP token, else by a token or a
     Message-ID the report quotes. None if it names nothing we sent."""
     head = raw[:SCAN_LIMIT]
+    # Whatever a report says goes into a query: no NUL, which PostgreSQL refuses.
+    token = token.replace("\x00", "")
     tokens = [token] if token else []
     tokens += [t.decode().lower() for t in OUR_TOKEN.findall(head)]
     for each in tokens:
@@ -161,7 +163,7 @@ def _from_a_person(inbound: InboundMessage, result: Classification) -> Outcome:
 def _sender(headers: Any) -> str:
     for _, address in getaddresses([str(v) for v in headers.get_all("From") or []]):
         if "@" in address:
-            return address.lower()
+            return address.replace("\x00", "").lower()
     return ""
 
 
@@ -189,9 +191,9 @@ def _data_request(inbound: InboundMessage, sender: str, subject: str, why: str) 
         inbound=inbound,
         defaults={
             "person": person,
-            "from_address": sender[:254],
-            "subject": subject[:255],
-            "why": why[:255],
+            "from_address": sender.replace("\x00", "")[:254],
+            "subject": subject.replace("\x00", "")[:255],
+            "why": why.replace("\x00", "")[:255],
             "received_at": inbound.received_at or timezone.now(),
         },
     )

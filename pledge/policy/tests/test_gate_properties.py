@@ -9,6 +9,7 @@ restate it. They also hold ``reachable_for`` (the bulk query) and ``allows_each`
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -41,6 +42,11 @@ ops = st.lists(
             st.sampled_from(["grant", "withdraw"]), st.integers(0, 5), st.sampled_from(PURPOSES)
         ),
         st.tuples(st.sampled_from(["deactivate", "erase", "opt_out_all"]), st.integers(0, 5)),
+        # What the inbound mail's bounce handling writes on the person.
+        st.tuples(
+            st.sampled_from(["hard_bounce", "suspend", "suspension_over", "new_address"]),
+            st.integers(0, 5),
+        ),
         st.tuples(
             st.just("publish"),
             st.sampled_from(["add_loyalty", "drop_loyalty", "widen_billing", "narrow_billing"]),
@@ -62,6 +68,8 @@ class Model:
         self.status: dict[int, str] = {}
         self.opted_out: set[int] = set()
         self.unverified: set[int] = set()
+        self.hard_bounced: set[int] = set()
+        self.suspended: set[int] = set()
 
     def publish(self, change: str) -> None:
         data = copy.deepcopy(self.data)
@@ -96,6 +104,12 @@ class Model:
             return False
         status = self.status[person.pk]
         if status == "erased":
+            return False
+        # A hard-bounced address gets no mail at all; a suspended one only what is
+        # transactional.
+        if declared["contact"] and person.pk in self.hard_bounced:
+            return False
+        if declared["contact"] and not declared["transactional"] and person.pk in self.suspended:
             return False
         if declared["basis"] == "legal":
             return True
@@ -147,6 +161,28 @@ def apply(model: Model, op: tuple) -> None:
             person, purpose, granted=kind == "grant", via="form", collection_point="mailing_lists"
         )
         model.last_answer[(person.pk, purpose)] = kind == "grant"
+    elif kind in ("hard_bounce", "suspend", "suspension_over"):
+        now = timezone.now()
+        person.mail_stopped_address = person.email
+        person.mail_stopped_at = now
+        person.mail_stopped_until = {
+            "hard_bounce": None,
+            "suspend": now + timedelta(days=1),
+            "suspension_over": now - timedelta(days=1),
+        }[kind]
+        person.save(update_fields=["mail_stopped_address", "mail_stopped_at", "mail_stopped_until"])
+        model.hard_bounced.discard(person.pk)
+        model.suspended.discard(person.pk)
+        if kind == "hard_bounce":
+            model.hard_bounced.add(person.pk)
+        elif kind == "suspend":
+            model.suspended.add(person.pk)
+    elif kind == "new_address":
+        # A stop is for the address that bounced; a new one is not stopped.
+        person.email = f"new{person.pk}-{len(model.people)}@example.org"
+        person.save(update_fields=["email"])
+        model.hard_bounced.discard(person.pk)
+        model.suspended.discard(person.pk)
     elif kind == "opt_out_all":
         person.contact_opt_out_at = timezone.now()
         person.save(update_fields=["contact_opt_out_at"])

@@ -13,9 +13,7 @@ from pledge.mail.inbound.models import DataRequest
 from pledge.people.models import Person
 from pledge.policy.models import AuditEvent
 from pledge.staff.roles import assign_role, sync_roles
-from pledge.tests.conftest import chromium, page, screenshot  # noqa: F401 - the browser
 
-PASSWORD = "correct horse battery staple"
 SUPPORT_MAIL = (
     b"From: Buyer <buyer@example.org>\nTo: support@claxton.com\nSubject: Key\n\nIt fails.\n"
 )
@@ -98,29 +96,3 @@ def test_marketing_cannot_open_mail_in(client, make_staff) -> None:
     response = client.get(reverse("admin:mail_inboundmessage_changelist"))
 
     assert response.status_code == 403
-
-
-@pytest.mark.browser
-def test_mail_in_pages_in_the_browser(
-    page,  # noqa: F811 - the fixture imported above
-    live_server,
-    make_staff,
-    transactional_db,
-) -> None:
-    stored(SUPPORT_MAIL, "support@claxton.com")
-    row = stored(PRIVACY_MAIL, "privacy@claxton.com")
-    make_staff("customer_service")
-
-    page.goto(f"{live_server.url}/account/sign-in/?next=/staff/")
-    page.get_by_label("Email address").fill("customer_service@claxton.localhost")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    page.goto(f"{live_server.url}/staff/mail/inboundmessage/")
-    listed = page.locator("#result_list tbody tr").count()
-    screenshot(page, "inbound-list")
-    page.goto(f"{live_server.url}/staff/mail/inboundmessage/{row.pk}/change/")
-    screenshot(page, "inbound-detail")
-
-    assert listed == 2
-    assert page.get_by_text("data request #").count() >= 1
-    assert page.get_by_role("link", name="download").count() == 1

@@ -229,3 +229,12 @@ def test_a_message_failing_every_time_is_set_aside_kept_for_staff(policy, monkey
         raw,
     )
     assert row.processed_at is not None
+
+
+def test_nul_bytes_stay_in_the_stored_bytes_and_out_of_text_columns(policy) -> None:
+    raw = b"From: a@example.org\x00\nTo: privacy@claxton.com\nSubject: My\x00 data\n\nAll\x00.\n"
+
+    row = stored(raw, "privacy@claxton.com")
+
+    assert (bytes(row.raw), row.kind, row.last_error) == (raw, "data-request", "")
+    assert DataRequest.objects.get().subject == "My data"
