@@ -161,3 +161,52 @@ def _dump_database() -> list[str]:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             lines.extend(f"{table}: {row!r}" for row in cursor.fetchall())
     return lines
+
+
+def test_the_billing_clerk_writes_about_and_refunds_an_order_in_the_admin(
+    page, shop, make_person, smtp_sink
+):
+    from django.utils import timezone
+
+    from pledge.staff.roles import assign_role, sync_roles
+
+    buyer = make_person("ada@example.com", name="Ada Lovelace")
+    _buy_on(page, "contactgenie.localhost", shop["port"], shop, buyer.email, "orders-admin")
+    order = Order.objects.get()
+    sync_roles()
+    clerk = Person.objects.create_user(
+        "billing@claxton.localhost",
+        PASSWORD,
+        point="staff",
+        name="Bill Clerk",
+        email_verified_at=timezone.now(),
+        is_staff=True,
+    )
+    assign_role(clerk, "billing_clerk", by=None)
+    base = f"http://127.0.0.1:{shop['port']}"
+    page.context.clear_cookies()
+
+    page.goto(f"{base}/account/sign-in/")
+    page.get_by_label("Email address").fill(clerk.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/staff/orders/order/{order.pk}/change/")
+    screenshot(page, "orders-admin-6-order-page")
+    page.get_by_role("link", name="Write to the buyer about this order").click()
+    page.get_by_label("Topic").fill("Your shipping address")
+    page.get_by_label("Message").fill("The courier asks for a flat number. Please reply.")
+    screenshot(page, "orders-admin-7-contact")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("link", name="Refund…").click()
+    page.locator("#id_reason").fill("bought twice by mistake")
+    page.get_by_role("button", name="Refund the order").click()
+    page.get_by_text(f"Order {order.number} was refunded.").wait_for()
+    screenshot(page, "orders-admin-8-refunded")
+
+    order.refresh_from_db()
+    assert order.status == Status.REFUNDED
+    assert LicenseKey.objects.get(registration__order_ref=order.number).status == "revoked"
+    deliver_due()
+    subjects = sorted(m.message["Subject"] for m in smtp_sink.messages)
+    assert f"About your order {order.number}: Your shipping address" in subjects
+    assert page.console_errors == []
