@@ -38,6 +38,20 @@ def refund_order(
                 idempotency_key=f"pledge-order-{locked.number}-refund",
             )
             refund_id, amount, event_id = facts.id, Decimal(facts.amount) / 100, ""
+            if Order.objects.filter(pk=locked.pk, status=Status.REFUNDED).exists():
+                # Where the row lock is a no-op (SQLite), the processor's own event
+                # can record this refund before its answer reaches us: say who asked.
+                record(
+                    locked,
+                    OrderEvent.Kind.REFUND,
+                    source=source,
+                    note=f"refund {refund_id} asked by staff: {reason}; recorded from its event"[
+                        :255
+                    ],
+                    actor=actor if getattr(actor, "pk", None) else None,
+                )
+                order.status = Status.REFUNDED
+                return order
         else:
             refund_id = event.object_id
             amount = Decimal(int(event.object.get("amount_refunded") or 0)) / 100

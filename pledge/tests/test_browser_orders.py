@@ -77,6 +77,15 @@ def shop(live_server, sandbox_processor, settings, product, tmp_path):
     handler.close()
 
 
+def _after_the_webhook(sandbox):
+    def hold(route):
+        event = sandbox.wait_for_event("checkout.session.completed")
+        sandbox.wait_for_delivery(event["id"])
+        route.continue_()
+
+    return hold
+
+
 def _buy_on(page, site_host, port, shop, email, shot_prefix):
     base = f"http://{site_host}:{port}"
     page.goto(f"{base}/account/sign-in/")
@@ -93,6 +102,17 @@ def _buy_on(page, site_host, port, shop, email, shot_prefix):
     screenshot(page, f"{shot_prefix}-2-order-form")
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url(re.compile(re.escape(shop["sandbox"].base_url) + "/pay/.*"))
+    # Before paying, the order's page says honestly that it waits for the processor.
+    order = Order.objects.get()
+    waiting = page.context.new_page()
+    waiting.goto(f"{base}/orders/{order.token}/")
+    assert waiting.get_by_role("heading").inner_text() == "Waiting for the payment processor"
+    screenshot(waiting, f"{shot_prefix}-3a-order-waiting")
+    waiting.close()
+    # The test's database is SQLite in memory, shared between the live server's
+    # threads, where a read during another thread's write fails at once instead
+    # of waiting: let the browser come back only once the webhook is handled.
+    page.route(re.compile(r".*/orders/[^/]+/\?paid=1$"), _after_the_webhook(shop["sandbox"]))
     page.locator("#number").fill(CARD)
     page.locator("#expiry").fill(EXPIRY)
     page.locator("#cvc").fill("737")

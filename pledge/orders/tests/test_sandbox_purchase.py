@@ -115,10 +115,15 @@ def test_staff_refund_goes_through_the_processor_and_its_event_changes_nothing_m
     processor.wait_for_delivery(refunded["id"])
     order.refresh_from_db()
     assert order.status == Status.REFUNDED
-    assert ReceivedEvent.objects.get(event_id=refunded["id"]).outcome == (
-        "no change: the refund is recorded already"
-    )
-    assert order.events.filter(kind="refund").count() == 1
+    # One refund is recorded, and the clerk's part in it, whichever of the two
+    # (our answer from the processor, its signed event) wrote it first: on
+    # PostgreSQL the row lock makes it ours, on SQLite the event may come first.
+    [recorded] = order.events.filter(kind="refund")
+    outcome = ReceivedEvent.objects.get(event_id=refunded["id"]).outcome
+    if outcome == "refunded":
+        assert order.events.get(kind="refund_asked").actor == clerk
+    else:
+        assert (outcome, recorded.actor) == ("no change: the refund is recorded already", clerk)
     assert LicenseKey.objects.get(registration__order_ref=order.number).status == "revoked"
 
 
