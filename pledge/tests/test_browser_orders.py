@@ -14,6 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,9 +43,57 @@ LAST4, EXPIRY = DIGITS[-4:], "09/31"
 EXPIRY_FORMS = ("09/31", "0931", "09/2031", "9/31", '"exp_month": 9', "exp_month=9", "2031")
 
 
+class WebhookGate:
+    """Between the sandbox and the live server: holds the processor's deliveries while shut.
+
+    The live server shares the test's in-memory SQLite connection among its
+    threads, so a webhook handled while a staff request is still writing would
+    collide; the gate lets a test say "after this request, not during it".
+    """
+
+    def __init__(self, target: str):
+        self.target, self.open = target, threading.Event()
+        self.open.set()
+        gate = self
+
+        class Relay(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                gate.open.wait(timeout=30)
+                request = urllib.request.Request(gate.target, data=body, method="POST")
+                for name in ("Content-Type", "Stripe-Signature", "User-Agent"):
+                    if self.headers.get(name):
+                        request.add_header(name, self.headers[name])
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                        status, data = answer.status, answer.read()
+                except urllib.error.HTTPError as refused:
+                    status, data = refused.code, refused.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @pytest.fixture
-def sandbox_webhook_url(live_server):
-    return live_server.url + "/payments/stripe/webhook/"
+def webhook_gate(live_server):
+    gate = WebhookGate(live_server.url + "/payments/stripe/webhook/")
+    yield gate
+    gate.open.set()
+    gate.server.shutdown()
+    gate.server.server_close()
+
+
+@pytest.fixture
+def sandbox_webhook_url(webhook_gate):
+    return webhook_gate.url
 
 
 @pytest.fixture
@@ -184,7 +236,7 @@ def _dump_database() -> list[str]:
 
 
 def test_the_billing_clerk_writes_about_and_refunds_an_order_in_the_admin(
-    page, shop, make_person, smtp_sink
+    page, shop, make_person, smtp_sink, webhook_gate
 ):
     from django.utils import timezone
 
@@ -219,12 +271,18 @@ def test_the_billing_clerk_writes_about_and_refunds_an_order_in_the_admin(
     page.get_by_role("button", name="Send").click()
     page.get_by_role("link", name="Refund…").click()
     page.locator("#id_reason").fill("bought twice by mistake")
+    webhook_gate.open.clear()  # the processor's charge.refunded waits for the clerk's request
     page.get_by_role("button", name="Refund the order").click()
     page.get_by_text(f"Order {order.number} was refunded.").wait_for()
     screenshot(page, "orders-admin-8-refunded")
+    webhook_gate.open.set()
+    refunded = shop["sandbox"].wait_for_event("charge.refunded")
+    shop["sandbox"].wait_for_delivery(refunded["id"])
 
     order.refresh_from_db()
     assert order.status == Status.REFUNDED
+    [refund] = order.events.filter(kind="refund")
+    assert (refund.actor.email, str(refund.amount)) == (clerk.email, "149.00")
     assert LicenseKey.objects.get(registration__order_ref=order.number).status == "revoked"
     deliver_due()
     subjects = sorted(m.message["Subject"] for m in smtp_sink.messages)
