@@ -280,7 +280,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Stripe's SDK logs whole request and response bodies at DEBUG: never here (C3).
+        "stripe": {"level": "INFO"},
+    },
 }
 
 # The domain of Message-IDs and of the VERP return path.

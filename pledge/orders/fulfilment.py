@@ -22,7 +22,7 @@ from pledge.payments.events import ProcessorEvent
 
 from .models import Order, OrderEvent, Status
 from .ownership import register_order_owner
-from .pipeline import can_move, move, record
+from .pipeline import ImpossibleTransition, can_move, move, record
 from .receipts import issue_invoice, send_receipt
 from .refunds import refund_order
 
@@ -132,7 +132,12 @@ def mark_paid(order: Order, facts: processor.SessionFacts, event: ProcessorEvent
             return _ignored(
                 order, event, "the amount paid differs from the order's; staff must look"
             )
-        move(order, Status.PAID, source=SOURCE, processor_event_id=event_id)
+        try:
+            move(order, Status.PAID, source=SOURCE, processor_event_id=event_id)
+        except ImpossibleTransition:  # another delivery paid it a moment ago
+            if event is None:
+                return "no change: already paid"
+            return _ignored(order, event, "the order is paid already")
         Order.objects.filter(pk=order.pk).update(payment_intent_id=facts.payment_intent)
         order.payment_intent_id = facts.payment_intent
         record(
@@ -190,5 +195,8 @@ def _charge_refunded(event: ProcessorEvent) -> str:
         return _ignored(order, event, "the refund is recorded already")
     if not can_move(order, Status.REFUNDED):
         return _ignored(order, event, f"a refund for an order that is {order.status}")
-    refund_order(order, actor=None, reason="refunded at the processor", event=event)
+    try:
+        refund_order(order, actor=None, reason="refunded at the processor", event=event)
+    except ImpossibleTransition:  # a staff refund recorded it a moment ago
+        return _ignored(order, event, "the refund is recorded already")
     return "refunded"

@@ -173,6 +173,7 @@ class OrderEvent(models.Model):
         STATUS = "status", "status changed"
         CHARGE = "charge", "payment received"
         REFUND = "refund", "payment refunded"
+        REFUND_ASKED = "refund_asked", "refund asked of the processor by staff"
         IGNORED = "ignored", "processor event changed nothing"
         PROMOTION = "promotion", "promotion rule applied"
         CLAIMED = "claimed", "added to the buyer's account"

@@ -57,19 +57,23 @@ def move(
 ) -> Order:
     """Move ``order`` to status ``to``, with its history line and audit row, or raise.
 
-    The row is re-read under a lock, so two deliveries racing see each other's move.
+    The row is re-read under a lock (PostgreSQL) and changed by a conditional
+    UPDATE from the status read: where there is no row lock (SQLite), a racing
+    move that got there first makes this one change nothing and raise.
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not can_move(locked, to):
             raise ImpossibleTransition(locked, to)
         before = locked.status
-        locked.status = to
-        fields = ["status"]
+        changes: dict[str, Any] = {"status": to}
         if to == Status.PAID:
-            locked.paid_at = timezone.now()
-            fields.append("paid_at")
-        locked.save(update_fields=fields)
+            changes["paid_at"] = timezone.now()
+        if not Order.objects.filter(pk=locked.pk, status=before).update(**changes):
+            locked.refresh_from_db(fields=["status"])
+            raise ImpossibleTransition(locked, to)
+        for field, value in changes.items():
+            setattr(locked, field, value)
         record(
             locked,
             OrderEvent.Kind.STATUS,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pledge.lib.signing import BadToken
+from pledge.licensing.models import LicenseKey
 from pledge.payments.processor import ProcessorError, checkout_origin
 from pledge.shop.models import Product
 
@@ -123,8 +124,6 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _current_key(order: Order) -> str | None:
-    from pledge.licensing.models import LicenseKey
-
     found = (
         LicenseKey.objects.filter(
             registration__order_ref=order.number, status=LicenseKey.Status.CURRENT
@@ -166,8 +165,6 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     )
     keys = {}
     if orders:
-        from pledge.licensing.models import LicenseKey
-
         keys = dict(
             LicenseKey.objects.filter(
                 registration__order_ref__in=[o.number for o in orders],

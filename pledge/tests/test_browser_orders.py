@@ -14,6 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,9 +43,57 @@ LAST4, EXPIRY = DIGITS[-4:], "09/31"
 EXPIRY_FORMS = ("09/31", "0931", "09/2031", "9/31", '"exp_month": 9', "exp_month=9", "2031")
 
 
+class WebhookGate:
+    """Between the sandbox and the live server: holds the processor's deliveries while shut.
+
+    The live server shares the test's in-memory SQLite connection among its
+    threads, so a webhook handled while a staff request is still writing would
+    collide; the gate lets a test say "after this request, not during it".
+    """
+
+    def __init__(self, target: str):
+        self.target, self.open = target, threading.Event()
+        self.open.set()
+        gate = self
+
+        class Relay(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                gate.open.wait(timeout=30)
+                request = urllib.request.Request(gate.target, data=body, method="POST")
+                for name in ("Content-Type", "Stripe-Signature", "User-Agent"):
+                    if self.headers.get(name):
+                        request.add_header(name, self.headers[name])
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                        status, data = answer.status, answer.read()
+                except urllib.error.HTTPError as refused:
+                    status, data = refused.code, refused.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @pytest.fixture
-def sandbox_webhook_url(live_server):
-    return live_server.url + "/payments/stripe/webhook/"
+def webhook_gate(live_server):
+    gate = WebhookGate(live_server.url + "/payments/stripe/webhook/")
+    yield gate
+    gate.open.set()
+    gate.server.shutdown()
+    gate.server.server_close()
+
+
+@pytest.fixture
+def sandbox_webhook_url(webhook_gate):
+    return webhook_gate.url
 
 
 @pytest.fixture
@@ -77,6 +129,15 @@ def shop(live_server, sandbox_processor, settings, product, tmp_path):
     handler.close()
 
 
+def _after_the_webhook(sandbox):
+    def hold(route):
+        event = sandbox.wait_for_event("checkout.session.completed")
+        sandbox.wait_for_delivery(event["id"])
+        route.continue_()
+
+    return hold
+
+
 def _buy_on(page, site_host, port, shop, email, shot_prefix):
     base = f"http://{site_host}:{port}"
     page.goto(f"{base}/account/sign-in/")
@@ -93,6 +154,17 @@ def _buy_on(page, site_host, port, shop, email, shot_prefix):
     screenshot(page, f"{shot_prefix}-2-order-form")
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url(re.compile(re.escape(shop["sandbox"].base_url) + "/pay/.*"))
+    # Before paying, the order's page says honestly that it waits for the processor.
+    order = Order.objects.get()
+    waiting = page.context.new_page()
+    waiting.goto(f"{base}/orders/{order.token}/")
+    assert waiting.get_by_role("heading").inner_text() == "Waiting for the payment processor"
+    screenshot(waiting, f"{shot_prefix}-3a-order-waiting")
+    waiting.close()
+    # The test's database is SQLite in memory, shared between the live server's
+    # threads, where a read during another thread's write fails at once instead
+    # of waiting: let the browser come back only once the webhook is handled.
+    page.route(re.compile(r".*/orders/[^/]+/\?paid=1$"), _after_the_webhook(shop["sandbox"]))
     page.locator("#number").fill(CARD)
     page.locator("#expiry").fill(EXPIRY)
     page.locator("#cvc").fill("737")
@@ -161,3 +233,58 @@ def _dump_database() -> list[str]:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             lines.extend(f"{table}: {row!r}" for row in cursor.fetchall())
     return lines
+
+
+def test_the_billing_clerk_writes_about_and_refunds_an_order_in_the_admin(
+    page, shop, make_person, smtp_sink, webhook_gate
+):
+    from django.utils import timezone
+
+    from pledge.staff.roles import assign_role, sync_roles
+
+    buyer = make_person("ada@example.com", name="Ada Lovelace")
+    _buy_on(page, "contactgenie.localhost", shop["port"], shop, buyer.email, "orders-admin")
+    order = Order.objects.get()
+    sync_roles()
+    clerk = Person.objects.create_user(
+        "billing@claxton.localhost",
+        PASSWORD,
+        point="staff",
+        name="Bill Clerk",
+        email_verified_at=timezone.now(),
+        is_staff=True,
+    )
+    assign_role(clerk, "billing_clerk", by=None)
+    base = f"http://127.0.0.1:{shop['port']}"
+    page.context.clear_cookies()
+
+    page.goto(f"{base}/account/sign-in/")
+    page.get_by_label("Email address").fill(clerk.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/staff/orders/order/{order.pk}/change/")
+    screenshot(page, "orders-admin-6-order-page")
+    page.get_by_role("link", name="Write to the buyer about this order").click()
+    page.get_by_label("Topic").fill("Your shipping address")
+    page.get_by_label("Message").fill("The courier asks for a flat number. Please reply.")
+    screenshot(page, "orders-admin-7-contact")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("link", name="Refund…").click()
+    page.locator("#id_reason").fill("bought twice by mistake")
+    webhook_gate.open.clear()  # the processor's charge.refunded waits for the clerk's request
+    page.get_by_role("button", name="Refund the order").click()
+    page.get_by_text(f"Order {order.number} was refunded.").wait_for()
+    screenshot(page, "orders-admin-8-refunded")
+    webhook_gate.open.set()
+    refunded = shop["sandbox"].wait_for_event("charge.refunded")
+    shop["sandbox"].wait_for_delivery(refunded["id"])
+
+    order.refresh_from_db()
+    assert order.status == Status.REFUNDED
+    [refund] = order.events.filter(kind="refund")
+    assert (refund.actor.email, str(refund.amount)) == (clerk.email, "149.00")
+    assert LicenseKey.objects.get(registration__order_ref=order.number).status == "revoked"
+    deliver_due()
+    subjects = sorted(m.message["Subject"] for m in smtp_sink.messages)
+    assert f"About your order {order.number}: Your shipping address" in subjects
+    assert page.console_errors == []

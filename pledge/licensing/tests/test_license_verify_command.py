@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_each_invalid_key_exits_1_with_its_reason(db, key, args, reason):
     assert (code, error.split(":")[0]) == (1, f"invalid key ({reason})")
 
 
-def run(*args, stdin: str = "") -> subprocess.CompletedProcess:
+def run(*args, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(PLEDGE), "license", "verify", *args],
         input=stdin,
@@ -132,6 +133,7 @@ def run(*args, stdin: str = "") -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
         cwd=settings.BASE_DIR,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -165,3 +167,15 @@ def test_the_installed_command_verifies_with_only_the_public_key_it_is_given():
 
     assert done.returncode == 1
     assert done.stderr.strip().startswith("CommandError: invalid key (bad-signature):")
+
+
+def test_a_database_that_cannot_answer_is_exit_3_not_a_verdict(tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+
+    done = run(demo_key(), env={"DATABASE_URL": f"sqlite:///{empty}"})
+
+    assert done.returncode == 3
+    assert done.stderr.strip().startswith(
+        "CommandError: the key verifies offline, but the database could not be asked whether "
+        "it was revoked (no such table: licensing_licensekey); run with --offline to skip it"
+    )

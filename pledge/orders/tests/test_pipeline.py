@@ -114,3 +114,27 @@ def test_an_issued_invoice_is_never_altered(wire, make_order, deliver):
     with pytest.raises(AppendOnly):
         invoice.delete()
     assert Invoice.objects.get(pk=invoice.pk).buyer_name == "Ada Buyer"
+
+
+def test_a_move_that_loses_a_race_changes_nothing_even_without_row_locks(make_order, monkeypatch):
+    """Another worker moves the order between our read and our write (SQLite has no lock)."""
+    from pledge.orders import pipeline
+    from pledge.orders.models import Order
+
+    order = make_order()
+    real_can_move = pipeline.can_move
+
+    def racing(locked, to):
+        Order.objects.filter(pk=locked.pk).update(status=Status.EXPIRED)  # the other worker
+        return real_can_move(locked, to)
+
+    monkeypatch.setattr(pipeline, "can_move", racing)
+    events = OrderEvent.objects.count()
+
+    with pytest.raises(ImpossibleTransition) as lost:
+        move(order, Status.PAID, source="test")
+
+    assert str(lost.value) == f"order {order.number} cannot go from expired to paid"
+    # (The stand-in worker wrote inside our transaction, so it is undone with ours.)
+    assert Order.objects.get(pk=order.pk).paid_at is None
+    assert OrderEvent.objects.count() == events

@@ -8,12 +8,15 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from pledge.licensing import keys
 from pledge.licensing.keyring import keyring, parse_public_key
 from pledge.licensing.ownership import key_standing
 
 INVALID = 1
+# The signature holds but revocation could not be checked: neither valid nor invalid.
+UNKNOWN = 3
 
 
 class Command(BaseCommand):
@@ -63,7 +66,14 @@ class Command(BaseCommand):
             if options["offline"]:
                 self.stdout.write("  on record:     not asked (--offline): revocation unknown")
             else:
-                recorded = key_standing(claims.serial)
+                try:
+                    recorded = key_standing(claims.serial)
+                except DatabaseError as exc:
+                    raise CommandError(
+                        f"the key verifies offline, but the database could not be asked "
+                        f"whether it was revoked ({exc}); run with --offline to skip it",
+                        returncode=UNKNOWN,
+                    ) from None
                 registration = recorded.registration
                 self.stdout.write(
                     f"  on record:     current key of registration #{registration.pk} "
