@@ -42,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Registered owners and their keys: revoke on a refund, re-issue a leaked key.
         "licensing.registration": ("view", "revoke", "reissue"),
         "licensing.licensekey": ("view",),
+        "orders.order": ("view", "refund", "contact"),  # refunds, writes about order trouble
+        "orders.specialprice": ("view", "add", "change"),  # time-limited prices (C10)
     },
     # "Support tickets and customers' contact details": who the customer is and
     # what we mailed them, to answer "did you send me ...?".
@@ -103,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "support.ticket": ("view", "change"),  # stands in for customer service
         "mail.inboundmessage": ("view",),
         "mail.datarequest": ("view",),
+        "orders.order": ("view",),
+        "orders.specialprice": ("view", "add", "change"),
     },
 }
 

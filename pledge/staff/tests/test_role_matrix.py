@@ -307,6 +307,8 @@ def test_each_role_sees_each_page_as_its_job_needs_and_the_view_is_audited(
 INDEX = {
     "billing_clerk": {
         "licensing.registration",
+        "orders.order",
+        "orders.specialprice",
         "people.person",
         "mail.outboundmessage",
         "policy.policyversion",
@@ -357,6 +359,8 @@ INDEX = {
         "support.ticket",
         "mail.inboundmessage",
         "mail.datarequest",
+        "orders.order",
+        "orders.specialprice",
     },
 }
 

@@ -67,6 +67,12 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
         "shop.add_product",
         "shop.change_product",
         "campaigns.view_campaign",
+        "orders.view_order",
+        "orders.refund_order",
+        "orders.contact_order",
+        "orders.view_specialprice",
+        "orders.add_specialprice",
+        "orders.change_specialprice",
     }
     assert {"staff.view_role", "staff.change_role"} <= perms("administrator")
 
