@@ -298,6 +298,9 @@ class Connection:
     def __init__(self) -> None:
         self._smtp: smtplib.SMTP | None = None
         self.pipelining = False
+        # A pipelined transaction failed half-way: the next one begins with RSET,
+        # even in the next batch (the worker keeps its sessions from pass to pass).
+        self.needs_reset = False
 
     def __enter__(self) -> Connection:
         return self
@@ -376,6 +379,7 @@ class Connection:
         return reply
 
     def drop(self) -> None:
+        self.needs_reset = False  # a new session starts clean
         if self._smtp is not None:
             try:
                 self._smtp.close()
@@ -422,7 +426,6 @@ class _Pipeline:
         self.items = items
         self.next = 0
         self.pending: tuple[int, Envelope] | None = None  # DATA answered 354
-        self.reset = False  # a transaction failed half-way: RSET first
         self.expect: list[tuple[str, int]] = []
         self.replies: dict[int, Reply] = {}
         self.broken = False
@@ -439,10 +442,10 @@ class _Pipeline:
             out.append(_content(self.pending[1].data))
             self.expect.append(("end", self.pending[0]))
         if self.next < len(self.items):
-            if self.reset:
+            if self.connection.needs_reset:
                 out.append(b"RSET\r\n")
                 self.expect.append(("rset", -1))
-                self.reset = False
+                self.connection.needs_reset = False
             index, envelope = self.items[self.next]
             self.next += 1
             out.append(
@@ -495,7 +498,8 @@ class _Pipeline:
             # A server that takes DATA without a recipient now waits for content:
             # end the session rather than guess.
             self._break("the server took DATA without a recipient")
-        self.reset = True
+            return
+        self.connection.needs_reset = True
 
     def _break(self, why: str) -> None:
         """The session is gone: a message whose content went out may have arrived."""

@@ -101,3 +101,21 @@ def test_with_pipelining_a_refusal_mid_stream_spoils_no_other_message(
     assert sorted(outcomes) == ["failed", "failed", "sent", "sent", "sent", "sent"]
     sent = {r.message["Message-ID"] for r in smtp_sink.messages}
     assert sent == {row.message_id for row, o in zip(rows, outcomes, strict=True) if o == "sent"}
+
+
+def test_a_refusal_that_ends_a_batch_does_not_spoil_the_sessions_next_batch(
+    smtp_sink, make_person, queue_notice
+):
+    """The worker keeps its sessions from pass to pass: the RSET a failed
+    transaction owes is sent before the next batch's first message."""
+    refused = queue_notice(make_person())
+    smtp_sink.answer_next("550 5.1.1 No such mailbox here", at="RCPT")
+
+    with transport.Pool(1) as pool:
+        first = deliver_due(pool=pool)
+        accepted = queue_notice(make_person())
+        second = deliver_due(pool=pool)
+
+    assert [d.outcome for d in first.deliveries + second.deliveries] == ["failed", "sent"]
+    assert [r.message["Message-ID"] for r in smtp_sink.messages] == [accepted.message_id]
+    assert refused.message_id != accepted.message_id
