@@ -229,6 +229,11 @@ MAIL_BATCH_SIZE = envint("PLEDGE_MAIL_BATCH_SIZE", 200)
 MAIL_LEASE_SECONDS = envint("PLEDGE_MAIL_LEASE_SECONDS", 300)
 MAIL_RETRY_BASE_SECONDS = envint("PLEDGE_MAIL_RETRY_BASE_SECONDS", 60)
 MAIL_RETRY_MAX_SECONDS = envint("PLEDGE_MAIL_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# A destination domain that answers a temporary failure (a provider's throttling
+# 421/450) is left alone for a wait doubling from the base with each failure in a
+# row, capped; its other queued mail waits without spending attempts.
+MAIL_DOMAIN_BACKOFF_SECONDS = envint("PLEDGE_MAIL_DOMAIN_BACKOFF_SECONDS", 60)
+MAIL_DOMAIN_BACKOFF_MAX_SECONDS = envint("PLEDGE_MAIL_DOMAIN_BACKOFF_MAX_SECONDS", 60 * 60)
 MAIL_MAX_ATTEMPTS = envint("PLEDGE_MAIL_MAX_ATTEMPTS", 12)
 # SMTP sessions a worker keeps open, and messages it sends per session before it
 # marks them: a worker killed mid-batch can repeat at most their product (50).

@@ -31,12 +31,12 @@ import socket
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Case, F, PositiveIntegerField, Q, When
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,7 @@ from pledge.policy.audit import concrete_field, record_audits
 from pledge.policy.loaded import configured_declaration
 
 from . import transport
-from .models import MessageEvent, OutboundMessage
+from .models import DomainBackoff, MessageEvent, OutboundMessage
 from .outbox import site_base_url
 
 logger = logging.getLogger(__name__)
@@ -87,9 +87,13 @@ def _pick(now: datetime, limit: int) -> list[Any]:
     """Up to ``limit`` due rows: those whose lease expired first, then the queued.
 
     Two queries, each served by an index: one over ``_due``'s OR would scan the
-    whole outbox for every batch.
+    whole outbox for every batch. Rows to a domain that is backing off are left
+    where they are, queued and uncounted, by a subquery in the same SELECT.
     """
-    rows = OutboundMessage.objects.select_for_update(skip_locked=True)
+    backing_off = DomainBackoff.objects.filter(until__gt=now).values("domain")
+    rows = OutboundMessage.objects.select_for_update(skip_locked=True).exclude(
+        recipient_domain__in=backing_off
+    )
     expired = rows.filter(status=Status.SENDING, lease_until__lt=now).order_by("lease_until", "pk")
     picked = list(expired.values_list("pk", flat=True)[:limit])
     if len(picked) < limit:
@@ -139,6 +143,7 @@ SENDING_FIELDS = (
     "site",
     "template",
     "to_address",
+    "recipient_domain",
     "to_name",
     "subject",
     "body_text",
@@ -182,12 +187,17 @@ def deliver_due(
         return result
     size = max(settings.MAIL_CONNECTIONS, 1) * max(settings.MAIL_MARK_EVERY, 1)
     lookup = _Lookup()
+    lookup.backoffs = _lapsed_backoffs(rows)
     for start in range(0, len(rows), size):
         if should_stop():
             release(rows[start:], claim)
             break
+        chunk, held_back = _hold_back(rows[start : start + size], lookup.backoffs)
+        result.deliveries += record(held_back, claim)
+        if not chunk:
+            continue
         try:
-            result.deliveries += _deliver_chunk(rows[start : start + size], claim, pool, lookup)
+            result.deliveries += _deliver_chunk(chunk, claim, pool, lookup)
         except transport.SMTPUnavailable as exc:
             release(rows[start + size :], claim)  # the chunk's own were released
             result.unavailable = str(exc)
@@ -206,6 +216,8 @@ class Outcome:
     audit_reason: str
     changes: dict[str, Any]
     at: datetime
+    # The server's reply code for a temporary failure: a 4xx backs its domain off.
+    code: int = 0
 
 
 class _Lookup:
@@ -213,6 +225,9 @@ class _Lookup:
 
     def __init__(self) -> None:
         self.declaration = configured_declaration()
+        # The backoff rows of the batch's domains, as this pass knows them: lapsed
+        # ones read at the start, and those this pass began.
+        self.backoffs: dict[str, DomainBackoff] = {}
         self._site_names: dict[str, str] = {}
         self._unsubscribe_prefix: dict[str, str] = {}
 
@@ -306,6 +321,7 @@ def _deliver_chunk(
         ]
         sendable = [row for row in sendable if row.pk in held]
         outcomes += _send(sendable, claim, pool, lookup)
+    _note_domains(outcomes, lookup.backoffs)
     deliveries += record(outcomes, claim)
     answered = {outcome.row.pk for outcome in outcomes}
     untried = [row for row in sendable if row.pk not in answered]
@@ -409,6 +425,112 @@ def update_held(
         cursor.execute(sql, [*params, *ids, str(Status.SENDING), claim])
         changed: int = cursor.rowcount
     return changed
+
+
+def _lapsed_backoffs(rows: Sequence[OutboundMessage]) -> dict[str, DomainBackoff]:
+    """The backoff rows of the batch's domains: lapsed (the claim skipped the rest),
+    or begun by another worker since. One query a pass; none if no row has a domain.
+    """
+    domains = {row.recipient_domain for row in rows if row.recipient_domain}
+    if not domains:
+        return {}
+    return {b.domain: b for b in DomainBackoff.objects.filter(domain__in=domains)}
+
+
+def _hold_back(
+    rows: Sequence[OutboundMessage], backoffs: dict[str, DomainBackoff]
+) -> tuple[list[OutboundMessage], list[Outcome]]:
+    """Split a chunk: the rows to send, and the rows whose domain is backing off now.
+
+    A domain that refused earlier in this pass holds its later rows back: they go
+    back to the queue until the domain's time, with an event that says so and no
+    attempt counted, so one throttling provider does not spend its recipients'
+    attempts.
+    """
+    now = timezone.now()
+    go: list[OutboundMessage] = []
+    held: list[Outcome] = []
+    for row in rows:
+        backoff = backoffs.get(row.recipient_domain)
+        if backoff is not None and backoff.until > now:
+            held.append(domain_deferred(row, backoff, now))
+        else:
+            go.append(row)
+    return go, held
+
+
+def _note_domains(outcomes: Sequence[Outcome], backoffs: dict[str, DomainBackoff]) -> None:
+    """Back off the domains that answered 4xx, clear those that accepted mail.
+
+    The last answer in the chunk decides for a domain. A reply without a code (the
+    session to our relay broke) says nothing about the destination and changes
+    nothing. A deferral's event names the domain and until when it waits.
+    """
+    last: dict[str, Outcome] = {}
+    for outcome in outcomes:
+        domain = outcome.row.recipient_domain
+        if domain and (outcome.kind == Kind.SENT or outcome.code >= 400):
+            last[domain] = outcome
+    cleared = [d for d, o in last.items() if o.kind == Kind.SENT and d in backoffs]
+    if cleared:
+        DomainBackoff.objects.filter(domain__in=cleared).delete()
+        for domain in cleared:
+            del backoffs[domain]
+    for domain, outcome in last.items():
+        if outcome.kind == Kind.DEFERRED:
+            backoffs[domain] = back_off(domain, outcome.code, outcome.at)
+    for outcome in outcomes:
+        domain = outcome.row.recipient_domain
+        if outcome.kind == Kind.DEFERRED and outcome.code >= 400 and domain in backoffs:
+            outcome.detail = f"{outcome.detail}; {_deferred_until(backoffs[domain])}"
+
+
+def back_off(domain: str, code: int, now: datetime) -> DomainBackoff:
+    """Record that ``domain`` answered a temporary failure: wait longer each time.
+
+    The wait doubles with each failure in a row, capped. While the domain is already
+    waiting (another worker's failure began it) the wait stands as it is. The
+    domain's queued rows due sooner are moved to its time, so the claim's index scan
+    does not wade through a throttled provider's backlog on every pass.
+    """
+    with transaction.atomic():
+        current = DomainBackoff.objects.select_for_update().filter(domain=domain).first()
+        if current is None:
+            try:
+                with transaction.atomic():
+                    current = DomainBackoff.objects.create(
+                        domain=domain,
+                        until=now + domain_delay(1),
+                        failures=1,
+                        last_code=code,
+                        since=now,
+                    )
+            except IntegrityError:  # another worker began it meanwhile
+                current = DomainBackoff.objects.select_for_update().get(domain=domain)
+                if current.until > now:
+                    return current
+        elif current.until > now:
+            return current
+        else:
+            current.failures += 1
+            current.until = now + domain_delay(current.failures)
+            current.last_code = code
+            current.save(update_fields=["failures", "until", "last_code"])
+        OutboundMessage.objects.filter(
+            recipient_domain=domain, status=Status.QUEUED, next_attempt_at__lt=current.until
+        ).update(next_attempt_at=current.until)
+        return current
+
+
+def domain_delay(failures: int) -> timedelta:
+    """How long a domain waits after ``failures`` temporary failures in a row."""
+    seconds = settings.MAIL_DOMAIN_BACKOFF_SECONDS * 2 ** max(failures - 1, 0)
+    return timedelta(seconds=min(seconds, settings.MAIL_DOMAIN_BACKOFF_MAX_SECONDS))
+
+
+def _deferred_until(backoff: DomainBackoff) -> str:
+    until = backoff.until.astimezone(UTC)
+    return f"{backoff.domain} deferred until {until:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -551,6 +673,20 @@ def deferred(row: OutboundMessage, reply: transport.Reply, now: datetime | None 
             "next_attempt_at": now + retry_delay(row.attempts),
             "last_error": str(reply)[:500],
         },
+        now,
+        code=reply.code,
+    )
+
+
+def domain_deferred(row: OutboundMessage, backoff: DomainBackoff, now: datetime) -> Outcome:
+    """Not tried: the row's domain is backing off. Back to the queue until its time."""
+    return Outcome(
+        row,
+        Kind.DEFERRED,
+        f"not tried: {_deferred_until(backoff)} after a {backoff.last_code}",
+        # The domain may be a person's own: the audit does not name it.
+        f"{row.purpose}: not tried, its domain is deferred",
+        {"status": Status.QUEUED, "next_attempt_at": backoff.until},
         now,
     )
 

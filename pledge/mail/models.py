@@ -30,6 +30,8 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
     point="registration",
     fields={
         "to_address": "user.contact.email",
+        # The address's part after @: a provider's, or a person's own domain.
+        "recipient_domain": "user.contact.email",
         "to_name": "user.name",
         "subject": "user.name",
         "body_text": "user.contact.email",
@@ -87,6 +89,9 @@ class OutboundMessage(models.Model):
     site = models.CharField(max_length=64)
     template = models.CharField(max_length=100)
     to_address = models.EmailField(max_length=254)
+    # The domain of ``to_address``, lower-cased, written at enqueue: the claim skips
+    # the rows of a domain that is backing off (``DomainBackoff``) by this column.
+    recipient_domain = models.CharField(max_length=254, blank=True, db_index=True)
     to_name = models.CharField(max_length=150, blank=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
@@ -164,7 +169,42 @@ class MessageEvent(models.Model):
         return f"message {self.message_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+@not_personal(
+    domain="a destination domain, kept only while it refuses mail; no one's address",
+)
+class DomainBackoff(models.Model):
+    """A destination domain that answered a temporary failure, and until when to wait.
+
+    Postfix's per-destination queue in small: when a provider throttles (421, 450)
+    the claim leaves its other queued mail alone until ``until``, so one busy
+    provider neither eats its recipients' attempts nor holds up other domains. The
+    wait doubles with each failure in a row (``failures``), capped; the first
+    message accepted for the domain deletes the row.
+    """
+
+    domain = models.CharField(max_length=254, unique=True)
+    until = models.DateTimeField(db_index=True)
+    failures = models.PositiveIntegerField(default=0)
+    # Only the code: a server's text often quotes the recipient's address. The
+    # message's own event keeps the whole reply.
+    last_code = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField()
+
+    class Meta:
+        ordering = ["until"]
+
+    def __str__(self) -> str:
+        return f"{self.domain} deferred until {self.until:%Y-%m-%d %H:%M:%S}"
+
+
 # Mail in: its models live beside its code, in the mail app.
 from .inbound.models import Bounce, DataRequest, InboundMessage  # noqa: E402
 
-__all__ = ["Bounce", "DataRequest", "InboundMessage", "MessageEvent", "OutboundMessage"]
+__all__ = [
+    "Bounce",
+    "DataRequest",
+    "DomainBackoff",
+    "InboundMessage",
+    "MessageEvent",
+    "OutboundMessage",
+]

@@ -249,6 +249,7 @@ def enqueue(
         if rendered.html and escape(links.unsubscribe_url) not in rendered.html:
             raise MissingOptOutLink(template, "html")
     domain = settings.MAIL_DOMAIN
+    to_address = (person.email if address is None else address) or ""
     with transaction.atomic():
         message = OutboundMessage.objects.create(
             person=person,
@@ -256,7 +257,8 @@ def enqueue(
             scope=scope,
             site=site,
             template=template,
-            to_address=(person.email if address is None else address) or "",
+            to_address=to_address,
+            recipient_domain=recipient_domain(to_address),
             to_name=person.name,
             subject=rendered.subject,
             body_text=rendered.text,
@@ -289,6 +291,15 @@ def enqueue(
                 detail={"message": message.pk, "template": template},
             )
     return message
+
+
+def recipient_domain(address: str) -> str:
+    """The domain mail to ``address`` goes to, lower-cased; "" without one.
+
+    The claim groups the queue by it to back off per destination (``DomainBackoff``).
+    Non-ASCII addresses are refused at sending, so no IDNA form is needed.
+    """
+    return address.rpartition("@")[2].strip().lower() if "@" in address else ""
 
 
 def _open_token(links: Links, html: str) -> str | None:
@@ -373,6 +384,7 @@ def enqueue_rendered(
                 site=site,
                 template=template,
                 to_address=letter.person.email or "",
+                recipient_domain=recipient_domain(letter.person.email or ""),
                 to_name=letter.person.name,
                 subject=letter.rendered.subject,
                 body_text=letter.rendered.text,

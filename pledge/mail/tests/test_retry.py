@@ -8,13 +8,14 @@ from datetime import timedelta
 from django.utils import timezone
 
 from pledge.mail.delivery import deliver_due
-from pledge.mail.models import OutboundMessage
+from pledge.mail.models import DomainBackoff, OutboundMessage
 from pledge.policy.models import AuditEvent
 
 
 def _time_passes(row: OutboundMessage) -> None:
-    """The retry wait is over."""
+    """The retry wait is over: the message's own, and its domain's."""
     OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    DomainBackoff.objects.filter(domain=row.recipient_domain).update(until=timezone.now())
 
 
 def test_451_then_250_retries_after_the_base_wait_with_the_same_message_id(
@@ -32,7 +33,8 @@ def test_451_then_250_retries_after_the_base_wait_with_the_same_message_id(
     second = deliver_due()
 
     assert [d.outcome for d in first.deliveries] == ["deferred"]
-    assert (deferred.attempt, deferred.detail) == (1, "451 4.3.0 Try again later")
+    assert deferred.attempt == 1
+    assert deferred.detail.startswith("451 4.3.0 Try again later; example.com deferred until ")
     assert row.next_attempt_at - deferred.at == timedelta(seconds=60)
     assert row.last_error == "451 4.3.0 Try again later"
     assert not_yet.deliveries == []
