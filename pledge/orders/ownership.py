@@ -27,6 +27,15 @@ def key_block(key: LicenseKey | None) -> dict[str, Any]:
     return key_block_context(key) if key is not None else {}
 
 
-def revoke_order_ownership(order: Order, reason: str, *, by: Any = None) -> int:
-    """End the ownership and the key the order gave; harmless if it gave none."""
-    return len(revoke_for_order(order.number, reason, by=by))
+def revoke_order_ownership(order: Order, reason: str, *, by: Any = None) -> list[str]:
+    """End the ownership and the key the order gave; return the serials of the keys revoked.
+
+    Harmless if the order gave none (an order never claimed by its address's owner)
+    or was revoked already: the list is then empty.
+    """
+    revoked = revoke_for_order(order.number, reason, by=by)
+    return list(
+        LicenseKey.objects.filter(
+            registration__in=revoked, status=LicenseKey.Status.REVOKED
+        ).values_list("serial", flat=True)
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils import timezone
 
 from pledge.licensing.models import LicenseKey
 from pledge.mail.outbox import enqueue, site_base_url
 from pledge.policy.audit import record_audit
+from pledge.shop.money import Money
 
 from .models import Invoice, Order, OrderEvent
 from .ownership import key_block
@@ -77,5 +80,28 @@ def send_receipt(order: Order, invoice: Invoice, key: LicenseKey | None) -> None
             "key_block": key_block(key),
             "order_url": order_url(order),
             "claim_url": "" if order.claimed_at else claim_url(order),
+        },
+    )
+
+
+def send_refund_notice(order: Order, *, amount: Decimal, revoked_serials: list[str]) -> None:
+    """Queue the mail that tells the buyer their order was refunded, in the refund's transaction.
+
+    Billing, like the receipt: it goes even to someone who opted out of all other
+    mail. It names the order, the amount refunded and each license key the refund
+    revoked, so the buyer knows the copy they installed will stop accepting it.
+    The caller sends it only when its move to refunded succeeded, so one refund
+    is told once, however often the processor delivers its event.
+    """
+    enqueue(
+        person=order.person,
+        purpose=BILLING,
+        template="orders/refund",
+        site=order.site,
+        context={
+            "order": order,
+            "refunded": Money(amount.quantize(Decimal("0.01")), order.currency),
+            "revoked_serials": revoked_serials,
+            "order_url": order_url(order),
         },
     )

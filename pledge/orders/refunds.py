@@ -13,6 +13,7 @@ from pledge.payments.events import ProcessorEvent
 from .models import Order, OrderEvent, Status
 from .ownership import revoke_order_ownership
 from .pipeline import ImpossibleTransition, can_move, move, record
+from .receipts import send_refund_notice
 
 
 def refund_order(
@@ -25,7 +26,8 @@ def refund_order(
     derived from the order, so a retry is the same refund and the processor's own
     ``charge.refunded`` event, arriving meanwhile, waits and then finds the refund
     recorded. That event, for a refund made on the processor's dashboard, passes
-    ``event``: it is only recorded.
+    ``event``: it is only recorded. The buyer's refund mail is queued with the
+    move to refunded, so whichever of the two records the refund tells it, once.
     """
     source = "staff" if actor else "processor"
     with transaction.atomic():
@@ -75,6 +77,9 @@ def refund_order(
             note=f"refund {refund_id}: {reason}"[:255],
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        revoke_order_ownership(locked, f"order {locked.number} refunded: {reason}", by=actor)
+        revoked = revoke_order_ownership(
+            locked, f"order {locked.number} refunded: {reason}", by=actor
+        )
+        send_refund_notice(locked, amount=amount, revoked_serials=revoked)
     order.status = locked.status
     return order

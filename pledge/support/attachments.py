@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from .models import Attachment, TicketMessage, attachment_storage
+from .reading import without_nul
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -65,8 +66,8 @@ def keep_attachments(
             filename = str(part.get_filename() or "")
         except (ValueError, LookupError):
             filename = ""
-        filename = " ".join(filename.split())[:255] or "unnamed"
-        content_type = part.get_content_type()[:127]
+        filename = " ".join(without_nul(filename).split())[:255] or "unnamed"
+        content_type = without_nul(part.get_content_type())[:127]
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             payload = part.as_bytes() if part.get_content_type() == "message/rfc822" else b""

@@ -19,13 +19,24 @@ from django.utils.html import strip_tags
 from pledge.policy.loaded import configured_declaration
 
 
+def without_nul(text: str) -> str:
+    """``text`` without NUL characters, as support stores it.
+
+    Mail carries NULs (broken mail programs, spam); PostgreSQL refuses them in
+    text columns, so a mail keeping one would never become a ticket there. Every
+    text support reads from a mail comes through here; the inbound row keeps the
+    raw bytes as they arrived.
+    """
+    return text.replace("\x00", "")
+
+
 def header(message: Message, name: str) -> str:
-    """A header as text; "" when missing or unreadable."""
+    """A header as text, without NULs; "" when missing or unreadable."""
     try:
         value = message.get(name)
     except (ValueError, IndexError, LookupError):
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(without_nul(str(value)).split()) if value is not None else ""
 
 
 def sender(message: Message) -> tuple[str, str]:
@@ -80,7 +91,7 @@ def html_to_text(markup: str) -> str:
 
 
 def body_text(message: Message) -> str:
-    """The mail's text: its plain part, else its HTML part as text, else ""."""
+    """The mail's text, without NULs: its plain part, else its HTML part as text, else ""."""
     part: Message | None
     try:
         part = (
@@ -92,7 +103,7 @@ def body_text(message: Message) -> str:
         part = None
     if part is None:
         return ""
-    text = _decoded(part)
+    text = without_nul(_decoded(part))
     if part.get_content_type() == "text/html":
         return html_to_text(text)
     return text.replace("\r\n", "\n")

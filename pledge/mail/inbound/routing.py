@@ -7,6 +7,8 @@
 * a complaint (RFC 5965) opts the person out of the list the reported message came from;
 * mail to ``unsubscribe+TOKEN@`` opts out of the list of the message TOKEN names, through
   the same code as the one-click link (``lists.unsubscribe``), and names the message;
+  either opt-out marks that message (``unsubscribed_at``), so its campaign's report
+  counts it;
 * mail to the privacy address, or that reads as a request about one's data, opens a
   ``DataRequest`` for the privacy officer;
 * any other mail from a person goes to the support app (``SUPPORT_HANDLER``); until that
@@ -117,11 +119,20 @@ def _bounce(inbound: InboundMessage, result: Classification) -> Outcome:
 
 
 def _opt_out(message: OutboundMessage, via: str) -> str:
-    """Take the message's person off the message's list, as the one-click link does."""
+    """Take the message's person off the message's list, as the one-click link does.
+
+    The message is named (``message_token``), as the link names it, so an opt-out
+    by mail or by complaint is counted for the message's campaign in its report.
+    """
     if not message.list_key:
         return f"message {message.pk} was not to a list; nothing to leave"
     left = unsubscribe(
-        message.person, message.purpose, via=via, scope=message.scope, site=message.site
+        message.person,
+        message.purpose,
+        via=via,
+        scope=message.scope,
+        site=message.site,
+        message_token=message.token,
     )
     where = f"{message.list_key}{':' + message.scope if message.scope else ''}"
     if left:

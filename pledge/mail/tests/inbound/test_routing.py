@@ -238,3 +238,53 @@ def test_nul_bytes_stay_in_the_stored_bytes_and_out_of_text_columns(policy) -> N
 
     assert (bytes(row.raw), row.kind, row.last_error) == (raw, "data-request", "")
     assert DataRequest.objects.get().subject == "My data"
+
+
+def _campaign_message(make_subscriber, make_campaign, send_now, email, name):
+    from pledge.campaigns.sending import expand_campaign, start_campaign
+
+    make_subscriber(email)
+    campaign = make_campaign(name)
+    start_campaign(campaign, by=None)
+    expand_campaign(campaign)
+    (message,) = send_now()
+    return campaign, message
+
+
+def test_an_unsubscribe_by_mail_is_counted_in_the_campaigns_report(
+    make_subscriber, make_campaign, send_now
+) -> None:
+    from pledge.campaigns.report import campaign_report
+
+    campaign, message = _campaign_message(
+        make_subscriber, make_campaign, send_now, "leaver@example.org", "Spring"
+    )
+    raw, to = unsubscribe_mail(message)
+
+    stored(raw, to)
+    stored(raw.replace(b"unsubscribe\n", b"please unsubscribe me\n"), to)
+
+    message.refresh_from_db()
+    assert message.unsubscribed_at is not None
+    assert campaign_report(campaign).unsubscribed == 1
+
+
+def test_a_complaint_that_opts_out_is_counted_in_the_campaigns_report(
+    make_subscriber, make_campaign, send_now
+) -> None:
+    from pledge.campaigns.report import campaign_report
+
+    campaign, message = _campaign_message(
+        make_subscriber, make_campaign, send_now, "reader@example.org", "Summer"
+    )
+    raw = COMPLAINT.format(
+        token=message.token,
+        message_id=message.message_id,
+        to=message.to_address,
+        subject=message.subject,
+    ).encode()
+
+    row = stored(raw, "abuse@claxton.localhost")
+
+    assert row.action == "opted out of the list news"
+    assert campaign_report(campaign).unsubscribed == 1

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from pledge.campaigns.demo import seed_campaigns
 from pledge.licensing.demo import seed_registrations
+from pledge.orders.demo import seed_special_prices
 from pledge.policy.loaded import configured_declaration
 from pledge.shop.demo import seed_products
 from pledge.site.demo import CUSTOMER_PASSWORD, CUSTOMERS, seed_customers
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         call_command("policy_publish", by="make run", stdout=self.stdout)
         seed_customers()
         seed_products()
+        seed_special_prices()  # one offer for everyone, from now for 14 days
         seed_registrations()  # owners of the demo products: after customers and products
         staff = create_demo_staff()
         # After the staff: the demo's campaigns are written by its marketing member.
