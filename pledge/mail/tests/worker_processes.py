@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
+
+from pledge.mail.tests.process_database import pg_connection, process_database
 
 
 @dataclass
@@ -100,36 +101,11 @@ class CampaignDatabase:
         return sum(1 for line in log.splitlines() if ": sent 250" in line)
 
     def _pg(self, dbname: str) -> dict[str, Any]:
-        s = self.settings_dict
-        return {
-            "dbname": dbname,
-            "user": s["USER"],
-            "password": s["PASSWORD"] or None,
-            "host": s["HOST"] or None,
-            "port": s["PORT"] or None,
-            "autocommit": True,
-        }
+        return pg_connection(self.settings_dict, dbname)
 
 
 @contextmanager
 def campaign_database(tmp_path: Path) -> Iterator[CampaignDatabase]:
     """A database for worker processes, on the engine this test run uses; dropped after."""
-    from django.db import connection
-
-    settings_dict = dict(connection.settings_dict)
-    if connection.vendor != "postgresql":
-        yield CampaignDatabase(f"sqlite:///{tmp_path / 'outbox.sqlite3'}", tmp_path, settings_dict)
-        return
-    name = f"crash_{os.getpid()}"
-    s = settings_dict
-    auth = quote(s["USER"]) + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
-    url = f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{name}"
-    database = CampaignDatabase(url, tmp_path, settings_dict)
-    with psycopg.connect(**database._pg("postgres")) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database
-    finally:
-        with psycopg.connect(**database._pg("postgres")) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with process_database(tmp_path, f"crash_{os.getpid()}") as (url, settings_dict):
+        yield CampaignDatabase(url, tmp_path, settings_dict)

@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
+
+from pledge.mail.tests.process_database import pg_connection, process_database
 
 # The installed command, as the mail server runs it.
 PLEDGE = [str(Path(sys.executable).parent / "pledge")]
@@ -110,44 +111,16 @@ class InboundDatabase:
                 server.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
 
     def _pg(self, dbname: str) -> dict[str, Any]:
-        s = self.settings_dict
-        return {
-            "dbname": dbname,
-            "user": s["USER"],
-            "password": s["PASSWORD"] or None,
-            "host": s["HOST"] or None,
-            "port": s["PORT"] or None,
-            "autocommit": True,
-        }
+        return pg_connection(self.settings_dict, dbname)
 
 
 @contextmanager
 def inbound_database(tmp_path: Path) -> Iterator[InboundDatabase]:
     """A migrated database with the policy published, on this run's engine; dropped after."""
-    from django.db import connection
-
-    settings_dict = dict(connection.settings_dict)
-    if connection.vendor != "postgresql":
-        database = InboundDatabase(
-            f"sqlite:///{tmp_path / 'inbound.sqlite3'}", tmp_path, settings_dict
-        )
+    with process_database(tmp_path, f"inbound_{os.getpid()}") as (url, settings_dict):
+        database = InboundDatabase(url, tmp_path, settings_dict)
         _prepare(database)
         yield database
-        return
-    name = f"inbound_{os.getpid()}"
-    s = settings_dict
-    auth = quote(s["USER"]) + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
-    url = f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{name}"
-    database = InboundDatabase(url, tmp_path, settings_dict)
-    with psycopg.connect(**database._pg("postgres")) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _prepare(database)
-        yield database
-    finally:
-        with psycopg.connect(**database._pg("postgres")) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(database: InboundDatabase) -> None:
