@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pledge.people.models import Person
@@ -70,6 +70,7 @@ class Model:
         self.unverified: set[int] = set()
         self.hard_bounced: set[int] = set()
         self.suspended: set[int] = set()
+        self.addresses_given = 0
 
     def publish(self, change: str) -> None:
         data = copy.deepcopy(self.data)
@@ -179,7 +180,10 @@ def apply(model: Model, op: tuple) -> None:
             model.suspended.add(person.pk)
     elif kind == "new_address":
         # A stop is for the address that bounced; a new one is not stopped.
-        person.email = f"new{person.pk}-{len(model.people)}@example.org"
+        # Each change gives an address the person never had (the same one twice
+        # would still be the address that bounced).
+        model.addresses_given += 1
+        person.email = f"new{person.pk}-{model.addresses_given}@example.org"
         person.save(update_fields=["email"])
         model.hard_bounced.discard(person.pk)
         model.suspended.discard(person.pk)
@@ -200,6 +204,8 @@ def apply(model: Model, op: tuple) -> None:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(history=ops)
+# Found in CI: a second change of address gave the first new address again.
+@example(history=[("new_address", 0), ("hard_bounce", 0), ("new_address", 0)])
 def test_no_refused_use_is_ever_allowed(history):
     with transaction.atomic():
         publish_version(configured_declaration())
