@@ -46,9 +46,9 @@ EXPIRY_FORMS = ("09/31", "0931", "09/2031", "9/31", '"exp_month": 9', "exp_month
 class WebhookGate:
     """Between the sandbox and the live server: holds the processor's deliveries while shut.
 
-    The live server shares the test's in-memory SQLite connection among its
-    threads, so a webhook handled while a staff request is still writing would
-    collide; the gate lets a test say "after this request, not during it".
+    The gate lets a test say "after this request, not during it": the
+    processor's event about a staff action then finds that action recorded, and
+    the test reads one order of events rather than a race.
     """
 
     def __init__(self, target: str):
@@ -161,9 +161,8 @@ def _buy_on(page, site_host, port, shop, email, shot_prefix):
     assert waiting.get_by_role("heading").inner_text() == "Waiting for the payment processor"
     screenshot(waiting, f"{shot_prefix}-3a-order-waiting")
     waiting.close()
-    # The test's database is SQLite in memory, shared between the live server's
-    # threads, where a read during another thread's write fails at once instead
-    # of waiting: let the browser come back only once the webhook is handled.
+    # Let the browser come back only once the webhook is handled, so the page
+    # shows the paid order at once rather than "waiting" and a refresh.
     page.route(re.compile(r".*/orders/[^/]+/\?paid=1$"), _after_the_webhook(shop["sandbox"]))
     page.locator("#number").fill(CARD)
     page.locator("#expiry").fill(EXPIRY)

@@ -1,6 +1,6 @@
 """A database that child processes can open, on the engine of this test run.
 
-pytest's test database is in memory on SQLite and inside a transaction a child
+pytest's test database is inside a transaction a child
 process cannot see, so tests that run ``pledge`` commands as real processes give
 them a database of their own: a file under the test's directory on SQLite, or a
 database created (and dropped after) on the PostgreSQL server of the test run.

@@ -1,6 +1,6 @@
 """Real worker processes on a database of their own, for the crash and concurrency tests.
 
-pytest's test database is in memory on SQLite and inside a transaction the worker
+pytest's test database is inside a transaction the worker
 cannot see, so these tests give ``pledge worker`` a database it can open: a file
 under the test's temporary directory on SQLite, or ``crash_<pid>`` created and
 dropped on the PostgreSQL server of the test run. ``crash_campaign`` fills it in

@@ -37,7 +37,7 @@ def test_the_same_event_delivered_twice_at_once_is_handled_once(wire, make_order
                 WEBHOOK, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
             )
             answers.append((response.status_code, response.json().get("outcome", "")))
-        except Exception as error:  # a database that cannot wait (SQLite in memory): retried
+        except Exception as error:  # a database that could not serve it at once: retried
             answers.append((500, type(error).__name__))
         finally:
             connection.close()
@@ -48,8 +48,8 @@ def test_the_same_event_delivered_twice_at_once_is_handled_once(wire, make_order
     for thread in threads:
         thread.join()
 
-    # A delivery the database could not serve at once (SQLite in memory refuses a
-    # concurrent writer instead of waiting) got a 500: the processor retries it.
+    # A delivery the database could not serve at once (a writer waiting past
+    # its timeout) got a 500: the processor retries it.
     for failed in [a for a in answers if a[0] != 200]:
         response = Client().post(
             WEBHOOK, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header

@@ -65,7 +65,7 @@ def settled(listener: Any) -> None:
 
     It does both in one database thread, in order, right after its 250: a no-op queued
     behind them returns when they are done. Reading the database before would race the
-    listener's writes (SQLite's shared in-memory test database locks whole tables).
+    listener's writes.
     """
     listener.handler.database.submit(lambda: None).result(timeout=60)
 

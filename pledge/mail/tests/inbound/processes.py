@@ -1,6 +1,6 @@
 """``pledge mail receive`` and ``pledge mail serve`` as real processes, on a database of their own.
 
-pytest's test database is in memory on SQLite and inside a transaction a child process
+pytest's test database is inside a transaction a child process
 cannot see, so these tests give the commands a database they can open: a file on SQLite,
 or ``inbound_<pid>`` on the PostgreSQL server of the test run, migrated and with the
 policy published by the real commands. The test reads the outcome with plain SQL, and
