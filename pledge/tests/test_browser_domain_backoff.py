@@ -54,6 +54,8 @@ def test_marketing_tries_a_throttling_provider_again_in_the_browser(
     page.get_by_label("Email address").fill("marketing@claxton.localhost")
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.get_by_role("link", name="Domains backing off: 2").wait_for()
+    screenshot(page, "domain-backoff-outbox-link")
     page.get_by_role("link", name="Domains backing off: 2").click()
     page.locator("#result_list").wait_for()
     rows = page.locator("#result_list tbody tr").all_inner_texts()
