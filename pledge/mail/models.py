@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from pledge.policy.registry import not_personal, personal_data
@@ -169,6 +169,25 @@ class MessageEvent(models.Model):
         return f"message {self.message_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+class DomainBackoffQuerySet(models.QuerySet["DomainBackoff"]):
+    def with_waiting(self) -> DomainBackoffQuerySet:
+        """Each domain with ``waiting``: how many queued messages are addressed to it.
+
+        One query: a counted subquery per row, by the outbox's ``recipient_domain``
+        index. What staff read to see how much mail a throttling provider holds up.
+        """
+        queued = (
+            OutboundMessage.objects.filter(
+                recipient_domain=OuterRef("domain"), status=OutboundMessage.Status.QUEUED
+            )
+            .order_by()
+            .values("recipient_domain")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(waiting=Coalesce(Subquery(queued), 0))
+
+
 @not_personal(
     domain="a destination domain, kept only while it refuses mail; no one's address",
 )
@@ -190,8 +209,18 @@ class DomainBackoff(models.Model):
     last_code = models.PositiveIntegerField(default=0)
     since = models.DateTimeField()
 
+    objects = DomainBackoffQuerySet.as_manager()
+
     class Meta:
         ordering = ["until"]
+        verbose_name = "domain backing off"
+        verbose_name_plural = "domains backing off"
+        permissions = [
+            (
+                "retry_domainbackoff",
+                "Can end a domain's wait, so its mail is tried at the next pass",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.domain} deferred until {self.until:%Y-%m-%d %H:%M:%S}"

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "people.person": ("view",),
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "mail.domainbackoff": ("view",),  # why a mail has not gone out yet
         "policy.policyversion": ("view",),
         "shop.product": ("view", "add", "change"),  # sets the prices it bills
         "campaigns.campaign": ("view",),  # the promotion prices a campaign offered
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "people.person": ("view",),
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "mail.domainbackoff": ("view",),  # why a mail has not gone out yet
         "policy.policyversion": ("view",),
         "shop.product": ("view",),  # answers customers' questions on editions and prices
         "campaigns.campaign": ("view",),  # answers customers about a mailing's offer
@@ -65,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "marketing": {
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "mail.domainbackoff": ("view", "retry"),  # providers holding back its mailings
         "policy.policyversion": ("view",),
         "shop.product": ("view",),  # campaigns name products and prices; billing sets them
         "campaigns.campaign": ("view", "add", "change"),  # writes and sends the campaigns
@@ -80,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "mail.domainbackoff": ("view",),  # why a mail has not gone out yet
         "shop.product": ("view",),  # what an order named, when a buyer asks about their data
         "licensing.registration": ("view",),  # what is kept of an owner after erasure
         "licensing.licensekey": ("view",),
@@ -96,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "policy.policyversion": ("view",),
         "mail.outboundmessage": ("view",),
         "mail.messageevent": ("view",),
+        "mail.domainbackoff": ("view", "retry"),  # runs the sites' mail
         "staff.role": ("view", "change"),
         "shop.product": ("view", "add", "change"),  # runs the sites, their catalog included
         "campaigns.campaign": ("view", "add", "change"),  # runs the sites, their mailings too

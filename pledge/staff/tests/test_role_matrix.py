@@ -21,11 +21,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from pledge.campaigns.models import Campaign
 from pledge.campaigns.sending import save_campaign
 from pledge.licensing.models import Registration
 from pledge.licensing.ownership import register_owner
+from pledge.mail.delivery import back_off
 from pledge.people.models import Person
 from pledge.policy.models import AuditEvent, PolicyVersion
 from pledge.shop.catalog import save_product
@@ -45,6 +47,7 @@ PLANTED_TICKET = "Planted question about a licence"
 EMAIL, NAME, PREFS = "user.contact.email", "user.name", "user.privacy_preferences"
 PURCHASES = "user.behavior.purchase_history"
 PLANTED_ORDER = "ORD-PLANTED"
+PLANTED_BACKOFF = "planted-provider.example"
 CONTENT = "user.content.private"
 
 
@@ -83,6 +86,8 @@ PAGES = {
         lambda w: f"/staff/mail/outboundmessage/{w.planted.message.pk}/change/",
         lambda w: PLANTED_EMAIL,
     ),
+    # A destination domain backing off names no one: every role that sees the outbox sees it.
+    "backoff_list": Page(lambda w: "/staff/mail/domainbackoff/", lambda w: PLANTED_BACKOFF),
     "role_list": Page(lambda w: "/staff/staff/role/", lambda w: "Support tickets and customers"),
     "role_detail": Page(
         lambda w: f"/staff/staff/role/{w.role.pk}/change/", lambda w: PLANTED_STAFF_EMAIL
@@ -144,6 +149,7 @@ MATRIX = {
     "audit_list":         ("R",   "R",            "R",      "V",    "V",  "V",  "R",     "R"),
     "message_list":       ("V",   "V",            "M",      "V",    "V",  "V",  "R",     "R"),
     "message_detail":     ("V",   "V",            "M",      "V",    "V",  "V",  "R",     "R"),
+    "backoff_list":       ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
     "role_list":          ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
     "role_detail":        ("R",   "R",            "R",      "R",    "V",  "V",  "R",     "R"),
     "product_list":       ("V",   "V",            "V",      "V",    "V",  "V",  "R",     "R"),
@@ -215,6 +221,7 @@ def world(planted: Planted, policy: PolicyVersion, make_staff: Callable[..., Per
     question["Subject"] = PLANTED_TICKET
     question.set_content("Where is my licence key?")
     ticket = take_in(question).ticket
+    back_off(PLANTED_BACKOFF, 421, timezone.now())
     return World(
         planted,
         policy,
@@ -311,6 +318,7 @@ INDEX = {
         "orders.specialprice",
         "people.person",
         "mail.outboundmessage",
+        "mail.domainbackoff",
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
@@ -319,6 +327,7 @@ INDEX = {
         "licensing.registration",
         "people.person",
         "mail.outboundmessage",
+        "mail.domainbackoff",
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
@@ -327,6 +336,7 @@ INDEX = {
     },
     "marketing": {
         "mail.outboundmessage",
+        "mail.domainbackoff",
         "policy.policyversion",
         "shop.product",
         "campaigns.campaign",
@@ -336,6 +346,7 @@ INDEX = {
         "licensing.registration",
         "people.person",
         "mail.outboundmessage",
+        "mail.domainbackoff",
         "policy.policyversion",
         "policy.consent",
         "policy.consentstate",
@@ -348,6 +359,7 @@ INDEX = {
         "licensing.registration",
         "people.person",
         "mail.outboundmessage",
+        "mail.domainbackoff",
         "policy.policyversion",
         "policy.consent",
         "policy.consentstate",

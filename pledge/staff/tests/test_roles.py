@@ -47,6 +47,8 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
     assert perms("marketing") == {
         "mail.view_outboundmessage",
         "mail.view_messageevent",
+        "mail.view_domainbackoff",
+        "mail.retry_domainbackoff",
         "policy.view_policyversion",
         "shop.view_product",
         "campaigns.view_campaign",
@@ -62,6 +64,7 @@ def test_sync_roles_gives_each_group_exactly_the_tables_permissions(policy: Poli
         "licensing.view_licensekey",
         "mail.view_outboundmessage",
         "mail.view_messageevent",
+        "mail.view_domainbackoff",
         "policy.view_policyversion",
         "shop.view_product",
         "shop.add_product",
