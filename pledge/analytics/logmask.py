@@ -64,6 +64,9 @@ SEGMENT = r"(?s)^(.*?/)(?!" + PLACEHOLDER + r")"
 EXTENSION = r"(\.[A-Za-z0-9]{1,5})?"
 AN_EXTENSION = r"(?:\.[A-Za-z0-9]{1,5})?"
 REST = r"(/.*)?$"
+# A character of a segment before its extension (``.gif``, ``.tar.gz``'s ``.gz``).
+STEM = r"(?!\.[A-Za-z0-9]{1,5}(?:/|$))[^/]"
+STEM_NO_DIGIT = r"(?!\.[A-Za-z0-9]{1,5}(?:/|$))[^/0-9]"
 NUMBER = r"[0-9]+(?:/|$)"
 EMAIL = r"[^/]*(?:@|%40)"
 TOKEN = (
@@ -71,9 +74,10 @@ TOKEN = (
     r"[^/]*(?::|%3[Aa])"
     # A long hexadecimal key.
     r"|[0-9a-fA-F]{16,}" + AN_EXTENSION + r"(?:/|$)"
-    # Long, with two digits, and mixed case or no hyphen: random, not a slug such as
-    # ``logstash-monitorama-2013``.
-    r"|(?=[^/]{16})(?=(?:[^/0-9]*[0-9]){2})(?:(?=[^/]*[A-Z])(?=[^/]*[a-z])|(?![^/]*-))"
+    # Before its extension: long, with two digits, and mixed case or no hyphen: random,
+    # not a slug such as ``logstash-monitorama-2013``.
+    r"|(?=(?:" + STEM + r"){16})(?=(?:(?:" + STEM_NO_DIGIT + r")*[0-9]){2})"
+    r"(?:(?=(?:" + STEM + r")*?[A-Z])(?=(?:" + STEM + r")*?[a-z])|(?!(?:" + STEM + r")*?-))"
 )
 BEACON = Mask(r"^/b/[a-z0-9_-]{1,64}\.gif$", None, "a page beacon's content key is counted")
 ANY = r"[^/]+" + REST

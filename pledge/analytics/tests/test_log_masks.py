@@ -70,6 +70,10 @@ def test_every_route_parameter_that_can_name_someone_is_masked():
         ("/static/app.3f9a8b7c6d5e4f30.css", "/static/:token.css"),
         ("/b/product-contactgenie.gif", "/b/product-contactgenie.gif"),
         ("/logstash-monitorama-2013/", "/logstash-monitorama-2013/"),
+        # Long only with their extension: words, not tokens.
+        ("/misc/tempest.netstat.Jan05", "/misc/tempest.netstat.Jan05"),
+        ("/geekery/p%20ppuffer.html", "/geekery/p%20ppuffer.html"),
+        ("/x/AbCdEfGh12IjKlMn.tar.gz", "/x/:token.gz"),
         ("/a/1/2/3/4/5/6/7/8/", "/a/:n/:n/:n/:n/:n/:n/:token"),
         ("", "/"),
     ],
