@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import pytest
 from cryptography import x509
@@ -37,11 +37,13 @@ from django.utils.http import urlsafe_base64_encode
 from pledge.analytics.exits import exit_url
 from pledge.analytics.ingest import ingest_file
 from pledge.analytics.logformat import Malformed, parse_batch
+from pledge.analytics.logmask import escaped, mask_referrer, mask_target
 from pledge.analytics.models import DailyCount
 from pledge.mail.outbox import enqueue, manage_url, unsubscribe_token
 from pledge.mail.tests.conftest import TEMPLATES_DIR
 
 from .conftest import CHROME
+from .test_log_masks import EXAMPLES, EXIT_QUERIES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -293,3 +295,21 @@ def self_signed(directory: Path) -> tuple[str, str]:
         )
     )
     return str(cert_file), str(key_file)
+
+
+def test_nginx_masks_every_example_as_pledge_does(front: Front):
+    """nginx's PCRE and Python's re, on the same masks, give the same line."""
+    paths = [path for path, _ in EXAMPLES if path]
+    queries = [f"/out/?{query.decode()}" for query in EXIT_QUERIES]
+    for path in paths + queries:
+        front.get(path, Referer=f"http://{HOST}{path}")
+
+    rows = parse_batch("\n".join(front.log_lines(len(paths + queries))).encode(), Malformed())
+
+    expected = []
+    for path in paths + queries:
+        raw_path, _, query = path.partition("?")
+        target = mask_target(unquote_to_bytes(raw_path), query.encode())
+        referrer = mask_referrer(f"http://{HOST}{path}".encode())
+        expected.append((f"GET {escaped(target)} HTTP/1.1", escaped(referrer or b"-")))
+    assert list(zip(rows["request"], rows["referrer"], strict=True)) == expected
