@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install browser lint test-sqlite test-postgres clean
+.PHONY: run test install browser nginx lint test-sqlite test-postgres clean
 
 run: $(STAMP)
 	$(BIN)/pledge demo
 
-test: $(STAMP) browser lint test-sqlite test-postgres
+test: $(STAMP) browser nginx lint test-sqlite test-postgres
 
 install: $(STAMP)
 
@@ -27,6 +27,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# The access log test runs a real nginx, configured by `pledge logs nginx-config`.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx-light for the access log test"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,10 +5,10 @@ this middleware writes the same lines, one file per UTC day
 (``access-YYYY-MM-DD.log``), so a rotated file is never renamed under a writer and
 ``pledge logs ingest`` reads both alike. A line holds the client address, the time,
 the request, status, size, referring page and user agent, and the host: no account,
-no email address, no session id, no cookie. Paths and referrers are written as the
-ingest would count them (query strings dropped; tokens, numbers and addresses in a
-path replaced by placeholders), so no signed link lands in a file either; an exit
-redirect keeps only its destination's host.
+no email address, no session id, no cookie. Paths and referrers are masked by the
+same list as nginx's (``logmask``): query strings dropped, tokens, numbers and
+addresses in a path replaced by placeholders, so no signed link lands in a file
+either; an exit redirect keeps only its destination's host.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .logformat import path_of
-
-UNSAFE = str.maketrans({'"': "'", "\\": "/", "\n": " ", "\r": " ", "\t": " "})
+from .logmask import escaped, mask_referrer, mask_target
 
 
 class AccessLogMiddleware:
@@ -42,50 +39,37 @@ class AccessLogMiddleware:
 
 
 def log_line(request: HttpRequest, response: HttpResponse, when: datetime) -> str:
-    """One line of Apache's vhost_combined format (nginx writes it with ``$host:$server_port``)."""
+    """One line of Apache's vhost_combined format, byte for byte what nginx writes with
+    the configuration ``pledge logs nginx-config`` prints (but for the time zone)."""
     meta = request.META
-    host = _field(meta.get("HTTP_HOST", "-").split(":", 1)[0] or "-").replace(" ", "")
-    port = meta.get("SERVER_PORT", "80")
-    ip = _field(meta.get("REMOTE_ADDR", "-")).replace(" ", "") or "-"
-    target = _target(request)
-    protocol = _field(meta.get("SERVER_PROTOCOL", "HTTP/1.1"))
+    host = meta.get("HTTP_HOST", "").split(":", 1)[0].lower() or "-"
+    # nginx masks the path decoded, as Django has it (a byte that is not UTF-8 aside:
+    # Django keeps it %-encoded).
+    target = mask_target(request.path.encode("utf-8"), _raw(meta.get("QUERY_STRING", "")))
+    referrer = mask_referrer(_raw(meta.get("HTTP_REFERER", "")))
+    agent = meta.get("HTTP_USER_AGENT")
     size = "-" if response.streaming else str(len(response.content))
     stamp = when.strftime("%d/%b/%Y:%H:%M:%S +0000")
     return (
-        f'{host}:{port} {ip} - - [{stamp}] "{_field(request.method or "-")} {target} {protocol}" '
-        f'{response.status_code} {size} "{_referrer(meta.get("HTTP_REFERER", ""))}" '
-        f'"{_field(meta.get("HTTP_USER_AGENT", "-"))}"\n'
+        f"{_field(host)}:{_field(meta.get('SERVER_PORT', '80'))} "
+        f"{_field(meta.get('REMOTE_ADDR', '-'))} - - [{stamp}] "
+        f'"{_field(request.method or "-")} {escaped(target)} '
+        f'{_field(meta.get("SERVER_PROTOCOL", "HTTP/1.1"))}" '
+        f'{response.status_code} {size} "{"-" if referrer is None else escaped(referrer)}" '
+        f'"{"-" if agent is None else _field(agent)}"\n'
     )
 
 
-def _target(request: HttpRequest) -> str:
-    """The counted path; for the exit redirect, also the destination's host (C6)."""
-    target = path_of(request.path)
-    if target == "/out/":
-        try:
-            host = urlsplit(request.GET.get("to", "")).hostname
-        except ValueError:
-            host = None
-        if host:
-            target += "?" + urlencode({"to": f"https://{host}/"})
-    return target
+def _raw(value: str) -> bytes:
+    """A WSGI string as the bytes the client sent (PEP 3333: one character a byte)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 def _field(value: str) -> str:
-    return value.translate(UNSAFE)[:1000]
-
-
-def _referrer(referrer: str) -> str:
-    """Scheme, host and the counted path of the referring page; never its query."""
-    if not referrer:
-        return "-"
-    try:
-        parts = urlsplit(referrer)
-    except ValueError:
-        return "-"
-    if not parts.scheme or not parts.hostname:
-        return "-"
-    return _field(f"{parts.scheme}://{parts.hostname}{path_of(parts.path or '/')}")
+    return escaped(_raw(value))
 
 
 def write_line(directory: Path, line: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +19,8 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import polars as pl
+
+from .logmask import mask_path
 
 EXAMPLES_KEPT = 5
 # Seven fields: head "request" status size "referrer" "user agent" [rest]
@@ -153,44 +154,14 @@ def _set_aside(bad: pl.DataFrame, malformed: Malformed, *, escaped: bool, marked
 def path_of(target: str) -> str:
     """The path of a request target, with nothing in it that could name a person.
 
-    The query string, fragment and ``;`` parameters go (they can hold an email address,
-    a session id or a token); so do scheme and host. A segment that is a number, an
-    address or a token becomes a placeholder: ``/verify/<token>/`` and an account
-    number in a path are one page, not one per person.
+    The query string and fragment go (they can hold an email address, a session id or
+    a token); so do scheme and host. The rest is masked as every access log is
+    (``logmask``): ``/verify/<token>/`` and an account number in a path are one page,
+    not one per person.
     """
     if target.startswith(("http://", "https://")):
         target = urlsplit(target).path or "/"
-    path = target.split("?", 1)[0].split("#", 1)[0].split(";", 1)[0]
-    if IDENTIFYING_SEGMENT.search(path):
-        path = "/".join(_segment(s) for s in path.split("/"))
-    return path[:500] or "/"
-
-
-IDENTIFYING_SEGMENT = re.compile(r"\d|@|%40|:")
-HEX_TOKEN = re.compile(r"[0-9a-fA-F]{16,}")
-WITH_EXTENSION = re.compile(r"(.+?)(\.[A-Za-z0-9]{1,5})?")
-
-
-def _segment(segment: str) -> str:
-    if segment.isdigit():
-        return ":n"
-    if "@" in segment or "%40" in segment.lower():
-        return ":email"
-    found = WITH_EXTENSION.fullmatch(segment)
-    stem, extension = (found[1], found[2] or "") if found else (segment, "")
-    if ":" in stem or HEX_TOKEN.fullmatch(stem) or _looks_random(stem):
-        return ":token" + extension
-    return segment
-
-
-def _looks_random(stem: str) -> bool:
-    """Long, with digits, and mixed case or no hyphens: a signed or random token (a
-    session key, a signed link), not a slug such as ``logstash-monitorama-2013``."""
-    if len(stem) < 16:
-        return False
-    digits = sum(c.isdigit() for c in stem)
-    mixed = any(c.isupper() for c in stem) and any(c.islower() for c in stem)
-    return digits >= 2 and (mixed or "-" not in stem)
+    return mask_path(target.split("?", 1)[0])
 
 
 @lru_cache(maxsize=65536)
