@@ -288,9 +288,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Django's "Not Found: /path" and runserver's request lines, masked as the access
+    # log is: no token, email address or query string in the process's log (C7).
+    "filters": {"mask_paths": {"()": "pledge.analytics.logfilter.MaskRequestPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["mask_paths"]},
+        # Request lines of runserver (the demo) go to the console like the rest.
+        "django.server": {"filters": ["mask_paths"], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # Stripe's SDK logs whole request and response bodies at DEBUG: never here (C3).
         "stripe": {"level": "INFO"},
