@@ -23,9 +23,10 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -182,10 +183,10 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
     headers = [
-        ("From", _address_header(site_name, row.from_address or settings.MAIL_FROM_ADDRESS)),
+        ("From", _sender(site_name, row.from_address or settings.MAIL_FROM_ADDRESS)),
         ("To", _address_header(row.to_name, row.to_address)),
         ("Subject", _text_header("Subject", row.subject)),
-        ("Date", format_datetime(row.created_at)),
+        ("Date", _date(row.created_at)),
         ("Message-ID", row.message_id),
     ]
     # A reply in a conversation (C11): the customer's mail program threads it.
@@ -234,6 +235,18 @@ def _message_ids(value: str) -> str:
     be written in a header and is left out rather than fail the reply.
     """
     return "\r\n ".join(part for part in value.split() if part.isascii())
+
+
+@lru_cache(maxsize=64)
+def _date(at: datetime) -> str:
+    """The Date header: a campaign's rows share the time they were written."""
+    return format_datetime(at)
+
+
+@lru_cache(maxsize=64)
+def _sender(name: str, address: str) -> str:
+    """The From header: a few senders for all the mail."""
+    return _address_header(name, address)
 
 
 def _address_header(name: str, address: str) -> str:
@@ -403,7 +416,9 @@ _EOL = re.compile(rb"\r\n|\n|\r(?!\n)")
 
 def _content(data: bytes) -> bytes:
     """The message as DATA carries it: CRLF line ends, dot-stuffed, ended by "." (RFC 5321)."""
-    data = _EOL.sub(b"\r\n", data)
+    lines = data.count(b"\r\n")
+    if data.count(b"\n") != lines or data.count(b"\r") != lines:  # not CRLF throughout
+        data = _EOL.sub(b"\r\n", data)
     if data.startswith(b"."):
         data = b"." + data
     data = data.replace(b"\r\n.", b"\r\n..")

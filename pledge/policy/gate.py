@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .models import ConsentState, PolicyVersion
@@ -187,6 +187,14 @@ def allows(
 
 
 @dataclass(frozen=True)
+class Standing:
+    """What ``allows`` reads of a standing consent: whether granted, and since when."""
+
+    granted: bool
+    since: datetime
+
+
+@dataclass(frozen=True)
 class Prefetched:
     """What ``allows`` reads from the database, read once for many answers.
 
@@ -195,31 +203,46 @@ class Prefetched:
     """
 
     current: PolicyVersion
-    states: dict[tuple[Any, str, str], ConsentState]
+    states: dict[tuple[Any, str, str], Standing | ConsentState]
     versions: dict[Any, PolicyVersion]
 
 
 def allows_each(requests: Sequence[tuple[Any, str, str, str | None]]) -> list[Decision]:
     """``allows`` for many (person, purpose, scope, address) at once: a send batch's answers.
 
-    Reads in three queries what ``allows`` would read per call, then asks ``allows``
-    itself for each, so every rule of ``allows`` holds for a batch too, whatever
-    rules it gains. The people must be fresh from the database: their status is
-    read from them as they are.
+    Reads in two queries what ``allows`` would read per call (the standing
+    consents; the version in force with the people's versions), then asks
+    ``allows`` itself for each, so every rule of ``allows`` holds for a batch too,
+    whatever rules it gains. The people must be fresh from the database: their
+    status is read from them as they are.
     """
     if not requests:
         return []
     people = {person.pk for person, _, _, _ in requests}
     purposes = {purpose for _, purpose, _, _ in requests}
-    states = ConsentState.objects.filter(person_id__in=people, purpose__in=purposes).only(
+    states = ConsentState.objects.filter(person_id__in=people, purpose__in=purposes).values_list(
         "person_id", "purpose", "scope", "granted", "since"
     )
     version_ids = {getattr(person, "collected_under_id", None) for person, _, _, _ in requests}
+    # The version in force is the highest number: read with the people's own, in one
+    # query. Without the text: a version's declaration is parsed once per process.
+    latest = PolicyVersion.objects.order_by("-number").values("number")[:1]
+    versions = list(
+        PolicyVersion.objects.only("pk", "number", "digest").filter(
+            Q(pk__in=version_ids - {None}) | Q(number=Subquery(latest))
+        )
+    )
+    if not versions:
+        from .versions import NoPolicyPublished
+
+        raise NoPolicyPublished()
     prefetched = Prefetched(
-        current=_current(),
-        states={(state.person_id, state.purpose, state.scope): state for state in states},
-        # The text is not loaded: a version's declaration is parsed once per process.
-        versions=PolicyVersion.objects.only("pk", "number", "digest").in_bulk(version_ids - {None}),
+        current=max(versions, key=lambda version: version.number),
+        states={
+            (person_id, purpose, scope): Standing(granted, since)
+            for person_id, purpose, scope, granted, since in states
+        },
+        versions={version.pk: version for version in versions},
     )
     return [
         allows(person, purpose, scope=scope, address=address, prefetched=prefetched)
