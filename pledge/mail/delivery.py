@@ -32,12 +32,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, When
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,89 +78,187 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _due(now: datetime) -> Q:
-    return Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(
-        status=Status.SENDING, lease_until__lt=now
-    )
-
-
 def _pick(now: datetime, limit: int) -> list[Any]:
     """Up to ``limit`` due rows: those whose lease expired first, then the queued.
 
     Two queries, each served by an index: one over ``_due``'s OR would scan the
     whole outbox for every batch. Rows to a domain that is backing off are left
-    where they are, queued and uncounted, by a subquery in the same SELECT.
+    where they are, queued and uncounted, by a subquery in the same SELECT. On
+    PostgreSQL the rows are locked, skipping those another worker has locked.
     """
-    backing_off = DomainBackoff.objects.filter(until__gt=now).values("domain")
-    rows = OutboundMessage.objects.select_for_update(skip_locked=True).exclude(
-        recipient_domain__in=backing_off
-    )
-    expired = rows.filter(status=Status.SENDING, lease_until__lt=now).order_by("lease_until", "pk")
-    picked = list(expired.values_list("pk", flat=True)[:limit])
-    if len(picked) < limit:
-        queued = rows.filter(status=Status.QUEUED, next_attempt_at__lte=now)
-        queued = queued.order_by("next_attempt_at", "pk")
-        picked += queued.values_list("pk", flat=True)[: limit - len(picked)]
+    db = connections[OutboundMessage.objects.db]
+    when = db.ops.adapt_datetimefield_value(now)
+    expired_sql, queued_sql = _pick_sql(db.alias)
+    with db.cursor() as cursor:
+        cursor.execute(expired_sql, [str(Status.SENDING), when, when, limit])
+        picked = [row_id for (row_id,) in cursor.fetchall()]
+        if len(picked) < limit:
+            cursor.execute(queued_sql, [str(Status.QUEUED), when, when, limit - len(picked)])
+            picked += [row_id for (row_id,) in cursor.fetchall()]
     return picked
 
 
-def claim_due(*, limit: int, worker_id: str) -> tuple[str, list[OutboundMessage]]:
+@cache
+def _pick_sql(alias: str) -> tuple[str, str]:
+    """The SELECTs of ``_pick``: expired leases, then queued rows; each by its index."""
+    db = connections[alias]
+    quote = db.ops.quote_name
+    backoff = DomainBackoff._meta.db_table
+    lock = " FOR UPDATE SKIP LOCKED" if db.features.has_select_for_update_skip_locked else ""
+
+    def select(when: str) -> str:
+        return (
+            f"SELECT {quote('id')} FROM {quote(OutboundMessage._meta.db_table)} "  # noqa: S608 - names from the model
+            f"WHERE {quote('status')} = %s AND {quote(when)} {'<' if when == 'lease_until' else '<='} %s "
+            f"AND NOT ({quote('recipient_domain')} IN (SELECT {quote('domain')} FROM "
+            f"{quote(backoff)} WHERE {quote('until')} > %s)) "
+            f"ORDER BY {quote(when)}, {quote('id')} LIMIT %s{lock}"
+        )
+
+    return select("lease_until"), select("next_attempt_at")
+
+
+def claim_due(*, limit: int, worker_id: str) -> tuple[str, list[Sending]]:
     """Lease up to ``limit`` due messages to this worker; return the claim and the rows.
 
     A claim name is unique per call, so the rows this call's UPDATE changed are
     exactly the rows leased under it; a row another worker took first is not. A row
     whose lease had expired counts a reclaim; attempts are counted only when a
-    message is handed to the server (``_deliver_chunk``).
+    message is handed to the server (``_deliver_chunk``). The UPDATE is written
+    here and returns the claimed rows' sending columns (``RETURNING``): no second
+    read and no model instances (docs/performance.md).
     """
     now = timezone.now()
     claim = f"{worker_id[:55]}/{secrets.token_hex(4)}"
+    db = connections[OutboundMessage.objects.db]
     with transaction.atomic():
         # SQLite ignores FOR UPDATE; the conditional UPDATE below is what holds there.
         picked = _pick(now, limit)
         if not picked:
             return claim, []
-        OutboundMessage.objects.filter(_due(now), pk__in=picked).update(
-            reclaims=Case(
-                When(status=Status.SENDING, then=F("reclaims") + 1),
-                default=F("reclaims"),
-                output_field=PositiveIntegerField(),
-            ),
-            status=Status.SENDING,
-            leased_by=claim,
-            lease_until=now + timedelta(seconds=settings.MAIL_LEASE_SECONDS),
+        sql = _claim_sql(db.alias, len(picked))
+        when = db.ops.adapt_datetimefield_value(now)
+        lease_until = db.ops.adapt_datetimefield_value(
+            now + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
         )
-    rows = OutboundMessage.objects.filter(pk__in=picked, leased_by=claim).order_by(
-        "next_attempt_at", "pk"
-    )
-    return claim, list(rows.only(*SENDING_FIELDS))
+        params = [
+            str(Status.SENDING),
+            str(Status.SENDING),
+            claim,
+            lease_until,
+            *picked,
+            str(Status.QUEUED),
+            when,
+            str(Status.SENDING),
+            when,
+        ]
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            if db.features.can_return_rows_from_bulk_insert:
+                found = cursor.fetchall()
+            else:  # a database without UPDATE ... RETURNING: read them back
+                cursor.execute(_claimed_sql(db.alias, len(picked)), [*picked, claim])
+                found = cursor.fetchall()
+    rows = [Sending.of(values) for values in found]
+    rows.sort(key=lambda row: (row.next_attempt_at, row.pk))
+    return claim, rows
 
 
-# What sending a row reads of it: the rest (opens, lease, past errors) is not loaded.
-SENDING_FIELDS = (
-    "pk",
-    "person_id",
-    "purpose",
-    "scope",
-    "site",
-    "template",
-    "to_address",
-    "recipient_domain",
-    "to_name",
-    "subject",
-    "body_text",
-    "body_html",
-    "message_id",
-    "token",
-    "created_at",
-    "attempts",
-    "list_key",
-    "unsubscribe_token",
+@dataclass(slots=True)
+class Sending:
+    """One claimed message, as sending reads it: its columns, not a model instance.
+
+    What ``transport.build``, the gate and the record read; the rest of the row
+    (opens, lease, past errors) is not read. ``attempts`` is this worker's count,
+    raised when an attempt is counted.
+    """
+
+    pk: Any
+    person_id: Any
+    purpose: str
+    scope: str
+    site: str
+    template: str
+    to_address: str
+    recipient_domain: str
+    to_name: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+    token: str
+    created_at: datetime
+    attempts: int
+    list_key: str
+    unsubscribe_token: str
     # A reply in a conversation (support): its sender, threading and RFC 3834 mark.
-    "from_address",
-    "in_reply_to",
-    "references",
-    "auto_submitted",
-)
+    from_address: str
+    in_reply_to: str
+    references: str
+    auto_submitted: str
+    next_attempt_at: datetime
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> Sending:
+        """From a row of ``SENDING_FIELDS``' columns, in that order."""
+        row = cls(*values)
+        row.created_at = _aware(row.created_at)
+        row.next_attempt_at = _aware(row.next_attempt_at)
+        return row
+
+
+# What sending a row reads of it, in the order of ``Sending``'s fields.
+SENDING_FIELDS = tuple(Sending.__dataclass_fields__)
+
+
+def _aware(value: Any) -> datetime:
+    """A datetime column's value as the ORM would give it (SQLite's are naive UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value  # type: ignore[no-any-return]
+
+
+def _columns(db: Any, names: Sequence[str]) -> str:
+    quote = db.ops.quote_name
+    model = {"pk": "id", "person_id": "person"}
+    return ", ".join(
+        quote(str(concrete_field(OutboundMessage, model.get(name, name)).column)) for name in names
+    )
+
+
+@cache
+def _claim_sql(alias: str, count: int) -> str:
+    """The claim's UPDATE for ``count`` ids: only rows still due change; theirs returned.
+
+    In SET every expression reads the row as it was, so ``reclaims`` counts a row
+    whose status was still "sending" (an expired lease).
+    """
+    db = connections[alias]
+    quote = db.ops.quote_name
+    status, reclaims = quote("status"), quote("reclaims")
+    sql = (
+        f"UPDATE {quote(OutboundMessage._meta.db_table)} SET "  # noqa: S608 - names from the model
+        f"{reclaims} = CASE WHEN {status} = %s THEN {reclaims} + 1 ELSE {reclaims} END, "
+        f"{status} = %s, {quote('leased_by')} = %s, {quote('lease_until')} = %s "
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * count)}) AND "
+        f"(({status} = %s AND {quote('next_attempt_at')} <= %s) "
+        f"OR ({status} = %s AND {quote('lease_until')} < %s))"
+    )
+    if db.features.can_return_rows_from_bulk_insert:
+        sql += f" RETURNING {_columns(db, SENDING_FIELDS)}"
+    return sql
+
+
+@cache
+def _claimed_sql(alias: str, count: int) -> str:
+    db = connections[alias]
+    quote = db.ops.quote_name
+    return (
+        f"SELECT {_columns(db, SENDING_FIELDS)} FROM {quote(OutboundMessage._meta.db_table)} "  # noqa: S608 - names from the model
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * count)}) AND {quote('leased_by')} = %s"
+    )
 
 
 def deliver_due(
@@ -210,7 +309,7 @@ def deliver_due(
 class Outcome:
     """What to record for one message: its event, its audit reason and its row's new values."""
 
-    row: OutboundMessage
+    row: Sending
     kind: str
     detail: str
     audit_reason: str
@@ -238,7 +337,7 @@ class _Lookup:
             self._site_names[site_key] = site["name"] if site else organisation
         return self._site_names[site_key]
 
-    def mailing_list(self, row: OutboundMessage) -> transport.MailingList | None:
+    def mailing_list(self, row: Sending) -> transport.MailingList | None:
         """The list a row was written for, for its List-* headers (C16); None if none."""
         if not row.list_key:
             return None
@@ -259,28 +358,61 @@ class _Lookup:
         return f"{self._unsubscribe_prefix[site_key]}{token}/"
 
 
-def _fresh_people(rows: Sequence[OutboundMessage]) -> dict[Any, Any]:
-    """The rows' people as they are now, with what the gate reads of them: one query."""
-    people = get_user_model()._default_manager.filter(pk__in={row.person_id for row in rows})
-    return {person.pk: person for person in people.only(*GATE_FIELDS)}
+@dataclass(slots=True)
+class _Person:
+    """What the gate reads of a person (``gate.allows``), as they are now."""
+
+    pk: Any
+    email: str
+    status: str
+    contact_opt_out_at: datetime | None
+    email_verified_at: datetime | None
+    collected_under_id: Any
+    mail_stopped_address: str
+    mail_stopped_at: datetime | None
+    mail_stopped_until: datetime | None
 
 
-# What the gate reads of a person (``gate.allows``).
-GATE_FIELDS = (
-    "pk",
-    "email",
-    "status",
-    "contact_opt_out_at",
-    "email_verified_at",
-    "collected_under_id",
-    "mail_stopped_address",
-    "mail_stopped_at",
-    "mail_stopped_until",
-)
+# What the gate reads of a person, in the order of ``_Person``'s fields.
+GATE_FIELDS = tuple(_Person.__dataclass_fields__)
+
+
+def _fresh_people(rows: Sequence[Sending]) -> dict[Any, _Person]:
+    """The rows' people as they are now, with what the gate reads of them: one query.
+
+    Written here, as the claim is: built by the ORM, the query cost more CPU than
+    the database spent answering it.
+    """
+    ids = list({row.person_id for row in rows})
+    model = get_user_model()
+    db = connections[model._default_manager.db]
+    quote = db.ops.quote_name
+    names = {"pk": "id", "collected_under_id": "collected_under"}
+    columns = ", ".join(
+        quote(str(concrete_field(model, names.get(name, name)).column)) for name in GATE_FIELDS
+    )
+    sql = (
+        f"SELECT {columns} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, ids)
+        found = cursor.fetchall()
+    people = {}
+    for values in found:
+        person = _Person(*values)
+        for name in _PERSON_TIMES:
+            if (value := getattr(person, name)) is not None:
+                setattr(person, name, _aware(value))
+        people[person.pk] = person
+    return people
+
+
+_PERSON_TIMES = ("contact_opt_out_at", "email_verified_at", "mail_stopped_at", "mail_stopped_until")
 
 
 def _deliver_chunk(
-    rows: Sequence[OutboundMessage],
+    rows: Sequence[Sending],
     claim: str,
     pool: transport.Pool,
     lookup: _Lookup,
@@ -292,7 +424,7 @@ def _deliver_chunk(
         [(people[row.person_id], row.purpose, row.scope, row.to_address) for row in rows]
     )
     outcomes: list[Outcome] = []
-    sendable: list[OutboundMessage] = []
+    sendable: list[Sending] = []
     for row, decision in zip(rows, decisions, strict=True):
         if not decision:
             outcomes.append(refused(row, decision.reason))
@@ -331,25 +463,50 @@ def _deliver_chunk(
     return sorted(deliveries, key=lambda delivery: order[delivery.message])
 
 
+class _Envelopes(Sequence[transport.Envelope | None]):
+    """The rows' wire forms, each built when the pool first reads it; None if it cannot be.
+
+    The pool reads the next messages while the server answers the ones written, so
+    building overlaps the round trips instead of coming before them all.
+    """
+
+    def __init__(self, rows: Sequence[Sending], lookup: _Lookup) -> None:
+        self.rows = rows
+        self.lookup = lookup
+        self.built: dict[int, transport.Envelope | None] = {}
+        # Why a row could not be built, by position.
+        self.errors: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, n: Any) -> Any:
+        if n not in self.built:
+            row = self.rows[n]
+            try:
+                self.built[n] = transport.build(
+                    row,
+                    site_name=self.lookup.site_name(row.site),
+                    mailing_list=self.lookup.mailing_list(row),
+                )
+            except Exception as exc:  # a row that cannot be built is set aside, not retried
+                self.built[n] = None
+                self.errors[n] = f"cannot build the message: {exc}"
+        return self.built[n]
+
+
 def _send(
-    rows: Sequence[OutboundMessage], claim: str, pool: transport.Pool, lookup: _Lookup
+    rows: Sequence[Sending], claim: str, pool: transport.Pool, lookup: _Lookup
 ) -> list[Outcome]:
     """Build and send the rows; the outcome of each that was tried."""
     outcomes: list[Outcome] = []
-    envelopes: list[tuple[OutboundMessage, transport.Envelope]] = []
-    for row in rows:
-        try:
-            envelope = transport.build(
-                row, site_name=lookup.site_name(row.site), mailing_list=lookup.mailing_list(row)
-            )
-        except Exception as exc:  # a row that cannot be built is set aside, not retried
-            outcomes.append(failed(row, f"cannot build the message: {exc}"))
-            continue
-        envelopes.append((row, envelope))
-    replies = pool.send_many([envelope for _, envelope in envelopes])
+    envelopes = _Envelopes(rows, lookup)
+    replies = pool.send_many(envelopes)
     now = timezone.now()  # one time for the chunk: its sent rows are marked by one UPDATE
-    for (row, _), reply in zip(envelopes, replies, strict=True):
-        if reply.outcome == transport.ACCEPTED:
+    for n, (row, reply) in enumerate(zip(rows, replies, strict=True)):
+        if n in envelopes.errors:
+            outcomes.append(failed(row, envelopes.errors[n]))
+        elif reply.outcome == transport.ACCEPTED:
             outcomes.append(sent(row, reply, now))
         elif reply.outcome == transport.PERMANENT:
             outcomes.append(failed(row, str(reply), code=reply.code))
@@ -363,7 +520,7 @@ def _send(
     return outcomes
 
 
-def count_attempts(rows: Sequence[OutboundMessage], claim: str) -> set[Any]:
+def count_attempts(rows: Sequence[Sending], claim: str) -> set[Any]:
     """Extend the lease on the rows and count an attempt each; the ids still held.
 
     One UPDATE; if another worker took some over meanwhile (this worker stalled past
@@ -398,14 +555,22 @@ def held_by(ids: Sequence[Any], claim: str, *, lock: bool = False) -> set[Any]:
 
 
 def update_held(
-    ids: Sequence[Any], claim: str, values: dict[str, Any], *, attempts: int = 0
-) -> int:
+    ids: Sequence[Any],
+    claim: str,
+    values: dict[str, Any],
+    *,
+    attempts: int = 0,
+    returning: bool = False,
+) -> Any:
     """Set ``values`` on the rows ``ids`` that this claim still holds; how many it changed.
 
     A plain conditional UPDATE over the list of ids, written here: the ORM's took
     three times as long to build as SQLite took to run (docs/performance.md).
-    ``attempts`` is added to the attempt count.
+    ``attempts`` is added to the attempt count. ``returning`` (a database with
+    ``UPDATE ... RETURNING``): the set of the ids it changed instead of their number.
     """
+    if not ids:
+        return set() if returning else 0
     db = connections[OutboundMessage.objects.db]
     quote = db.ops.quote_name
     sets, params = [], []
@@ -421,13 +586,17 @@ def update_held(
         f"UPDATE {quote(OutboundMessage._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608 - names from the model
         f"WHERE {quote('id')} IN ({marks}) AND {quote('status')} = %s AND {quote('leased_by')} = %s"
     )
+    if returning:
+        sql += f" RETURNING {quote('id')}"
     with db.cursor() as cursor:
         cursor.execute(sql, [*params, *ids, str(Status.SENDING), claim])
+        if returning:
+            return {row_id for (row_id,) in cursor.fetchall()}
         changed: int = cursor.rowcount
     return changed
 
 
-def _lapsed_backoffs(rows: Sequence[OutboundMessage]) -> dict[str, DomainBackoff]:
+def _lapsed_backoffs(rows: Sequence[Sending]) -> dict[str, DomainBackoff]:
     """The backoff rows of the batch's domains: lapsed (the claim skipped the rest),
     or begun by another worker since. One query a pass; none if no row has a domain.
     """
@@ -438,8 +607,8 @@ def _lapsed_backoffs(rows: Sequence[OutboundMessage]) -> dict[str, DomainBackoff
 
 
 def _hold_back(
-    rows: Sequence[OutboundMessage], backoffs: dict[str, DomainBackoff]
-) -> tuple[list[OutboundMessage], list[Outcome]]:
+    rows: Sequence[Sending], backoffs: dict[str, DomainBackoff]
+) -> tuple[list[Sending], list[Outcome]]:
     """Split a chunk: the rows to send, and the rows whose domain is backing off now.
 
     A domain that refused earlier in this pass holds its later rows back: they go
@@ -448,7 +617,7 @@ def _hold_back(
     attempts.
     """
     now = timezone.now()
-    go: list[OutboundMessage] = []
+    go: list[Sending] = []
     held: list[Outcome] = []
     for row in rows:
         backoff = backoffs.get(row.recipient_domain)
@@ -549,15 +718,23 @@ def record(outcomes: Sequence[Outcome], claim: str) -> list[Delivery]:
     """
     if not outcomes:
         return []
-    ids = [outcome.row.pk for outcome in outcomes]
+    db = connections[OutboundMessage.objects.db]
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[tuple(sorted(outcome.changes.items()))].append(outcome.row.pk)
     with transaction.atomic():
-        held = held_by(ids, claim, lock=True)
+        if db.features.can_return_rows_from_bulk_insert:
+            # Each UPDATE names the rows it changed: those the claim still held.
+            held: set[Any] = set()
+            for changes, group in groups.items():
+                values = {"lease_until": None, "leased_by": "", **dict(changes)}
+                held |= update_held(group, claim, values, returning=True)
+        else:
+            held = held_by([outcome.row.pk for outcome in outcomes], claim, lock=True)
+            for changes, group in groups.items():
+                values = {"lease_until": None, "leased_by": "", **dict(changes)}
+                update_held([pk for pk in group if pk in held], claim, values)
         kept = [outcome for outcome in outcomes if outcome.row.pk in held]
-        groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-        for outcome in kept:
-            groups[tuple(sorted(outcome.changes.items()))].append(outcome.row.pk)
-        for changes, group in groups.items():
-            update_held(group, claim, {"lease_until": None, "leased_by": "", **dict(changes)})
         _insert_events(kept)
         record_audits(
             {
@@ -634,7 +811,7 @@ def _insert_events(outcomes: Sequence[Outcome]) -> None:
         )
 
 
-def sent(row: OutboundMessage, reply: transport.Reply, now: datetime | None = None) -> Outcome:
+def sent(row: Sending, reply: transport.Reply, now: datetime | None = None) -> Outcome:
     """The server accepted the message: it is sent. ``now``: the time of the chunk's replies."""
     now = now or timezone.now()
     return Outcome(
@@ -647,7 +824,7 @@ def sent(row: OutboundMessage, reply: transport.Reply, now: datetime | None = No
     )
 
 
-def refused(row: OutboundMessage, reason: str) -> Outcome:
+def refused(row: Sending, reason: str) -> Outcome:
     """The gate says no at the moment of sending: the message is not sent, ever."""
     return Outcome(
         row,
@@ -659,7 +836,7 @@ def refused(row: OutboundMessage, reason: str) -> Outcome:
     )
 
 
-def deferred(row: OutboundMessage, reply: transport.Reply, now: datetime | None = None) -> Outcome:
+def deferred(row: Sending, reply: transport.Reply, now: datetime | None = None) -> Outcome:
     """A temporary failure: back to the queue, to be tried again after a growing wait."""
     now = now or timezone.now()
     return Outcome(
@@ -678,7 +855,7 @@ def deferred(row: OutboundMessage, reply: transport.Reply, now: datetime | None 
     )
 
 
-def domain_deferred(row: OutboundMessage, backoff: DomainBackoff, now: datetime) -> Outcome:
+def domain_deferred(row: Sending, backoff: DomainBackoff, now: datetime) -> Outcome:
     """Not tried: the row's domain is backing off. Back to the queue until its time."""
     return Outcome(
         row,
@@ -691,7 +868,7 @@ def domain_deferred(row: OutboundMessage, backoff: DomainBackoff, now: datetime)
     )
 
 
-def failed(row: OutboundMessage, detail: str, *, code: int = 0) -> Outcome:
+def failed(row: Sending, detail: str, *, code: int = 0) -> Outcome:
     """A permanent failure, or too many temporary ones: the message is given up."""
     return Outcome(
         row,
@@ -707,13 +884,13 @@ def failed(row: OutboundMessage, detail: str, *, code: int = 0) -> Outcome:
     )
 
 
-def mark_sent(row: OutboundMessage, claim: str, reply: transport.Reply) -> Delivery:
+def mark_sent(row: Sending, claim: str, reply: transport.Reply) -> Delivery:
     """Record that the server accepted one message, if ``claim`` still holds it."""
     [delivery] = record([sent(row, reply)], claim)
     return delivery
 
 
-def release(rows: Sequence[OutboundMessage], claim: str, *, counted: bool = False) -> int:
+def release(rows: Sequence[Sending], claim: str, *, counted: bool = False) -> int:
     """Hand claimed rows back to the queue untried, as if never claimed.
 
     Lease bookkeeping, not a change in what happened to the message: no event and

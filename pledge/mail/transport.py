@@ -23,9 +23,10 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -38,6 +39,8 @@ ACCEPTED, TEMPORARY, PERMANENT = "accepted", "temporary", "permanent"
 # The message never left: its session broke before its content was written. It can
 # be handed back to the queue as if never tried.
 NOT_TRIED = "not tried"
+# The caller gave no envelope for the message (None: it could not be built): not sent.
+NOT_BUILT = "not built"
 
 # RFC 3834's Auto-Submitted values: a mail the system wrote of itself, an automatic
 # answer to a mail received (a support acknowledgement), a mail a person wrote.
@@ -182,10 +185,10 @@ def build(row: Any, *, site_name: str, mailing_list: MailingList | None = None) 
     if not row.to_address.isascii():
         raise ValueError("the address is not ASCII, which needs SMTPUTF8; Pledge does not send it")
     headers = [
-        ("From", _address_header(site_name, row.from_address or settings.MAIL_FROM_ADDRESS)),
+        ("From", _sender(site_name, row.from_address or settings.MAIL_FROM_ADDRESS)),
         ("To", _address_header(row.to_name, row.to_address)),
         ("Subject", _text_header("Subject", row.subject)),
-        ("Date", format_datetime(row.created_at)),
+        ("Date", _date(row.created_at)),
         ("Message-ID", row.message_id),
     ]
     # A reply in a conversation (C11): the customer's mail program threads it.
@@ -234,6 +237,18 @@ def _message_ids(value: str) -> str:
     be written in a header and is left out rather than fail the reply.
     """
     return "\r\n ".join(part for part in value.split() if part.isascii())
+
+
+@lru_cache(maxsize=64)
+def _date(at: datetime) -> str:
+    """The Date header: a campaign's rows share the time they were written."""
+    return format_datetime(at)
+
+
+@lru_cache(maxsize=64)
+def _sender(name: str, address: str) -> str:
+    """The From header: a few senders for all the mail."""
+    return _address_header(name, address)
 
 
 def _address_header(name: str, address: str) -> str:
@@ -403,7 +418,9 @@ _EOL = re.compile(rb"\r\n|\n|\r(?!\n)")
 
 def _content(data: bytes) -> bytes:
     """The message as DATA carries it: CRLF line ends, dot-stuffed, ended by "." (RFC 5321)."""
-    data = _EOL.sub(b"\r\n", data)
+    lines = data.count(b"\r\n")
+    if data.count(b"\n") != lines or data.count(b"\r") != lines:  # not CRLF throughout
+        data = _EOL.sub(b"\r\n", data)
     if data.startswith(b"."):
         data = b"." + data
     data = data.replace(b"\r\n.", b"\r\n..")
@@ -418,12 +435,17 @@ class _Pipeline:
     Each write is one group: the content of the message whose DATA was answered
     354, then MAIL, RCPT and DATA of the next (DATA ends a group; content may open
     one). So a message costs one round trip instead of four. Replies come back in
-    the order of the commands and are read after the group is written.
+    the order of the commands and are read after the group is written. The share is
+    the positions ``indexes`` of ``envelopes``, each read when its turn comes (a
+    sequence may build them then); one that is None is not sent (NOT_BUILT).
     """
 
-    def __init__(self, connection: Connection, items: list[tuple[int, Envelope]]):
+    def __init__(
+        self, connection: Connection, envelopes: Sequence[Envelope | None], indexes: list[int]
+    ):
         self.connection = connection
-        self.items = items
+        self.envelopes = envelopes
+        self.indexes = indexes
         self.next = 0
         self.pending: tuple[int, Envelope] | None = None  # DATA answered 354
         self.expect: list[tuple[str, int]] = []
@@ -432,7 +454,12 @@ class _Pipeline:
 
     @property
     def active(self) -> bool:
-        return not self.broken and (self.pending is not None or self.next < len(self.items))
+        return not self.broken and (self.pending is not None or self.next < len(self.indexes))
+
+    def prepare(self) -> None:
+        """Read the next envelope now, while the server works on what was written."""
+        if not self.broken and self.next < len(self.indexes):
+            self.envelopes[self.indexes[self.next]]
 
     def write(self) -> None:
         smtp = self.connection.ensure_open()
@@ -441,18 +468,25 @@ class _Pipeline:
         if self.pending is not None:
             out.append(_content(self.pending[1].data))
             self.expect.append(("end", self.pending[0]))
-        if self.next < len(self.items):
+        while self.next < len(self.indexes):
+            index = self.indexes[self.next]
+            envelope = self.envelopes[index]
+            self.next += 1
+            if envelope is None:
+                self.replies[index] = Reply(NOT_BUILT, 0, "not built")
+                continue
             if self.connection.needs_reset:
                 out.append(b"RSET\r\n")
                 self.expect.append(("rset", -1))
                 self.connection.needs_reset = False
-            index, envelope = self.items[self.next]
-            self.next += 1
             out.append(
                 f"MAIL FROM:<{envelope.mail_from}>\r\n"
                 f"RCPT TO:<{envelope.rcpt_to}>\r\nDATA\r\n".encode("ascii")
             )
             self.expect += [("mail", index), ("rcpt", index), ("data", index)]
+            break
+        if not out:
+            return
         try:
             smtp.send(b"".join(out))
         except OSError as exc:
@@ -486,7 +520,9 @@ class _Pipeline:
     def _envelope_answered(self, index: int, replies: list[tuple[int, bytes]]) -> None:
         (mail, mail_text), (rcpt, rcpt_text), (data, data_text) = replies
         if mail == 250 and rcpt in (250, 251) and data == 354:
-            self.pending = (index, self.items[self.next - 1][1])
+            envelope = self.envelopes[index]
+            assert envelope is not None  # only a built envelope's DATA is answered
+            self.pending = (index, envelope)
             return
         if mail != 250:
             self.replies[index] = _classify(mail, mail_text)
@@ -560,11 +596,14 @@ class Pool:
             opened.append(connection)
         return opened
 
-    def send_many(self, envelopes: Sequence[Envelope]) -> list[Reply]:
+    def send_many(self, envelopes: Sequence[Envelope | None]) -> list[Reply]:
         """Send the messages; one reply each, in order.
 
         A reply is NOT_TRIED when the message's session broke before its content
-        was written. Raises SMTPUnavailable, having sent nothing, if no session opens.
+        was written, NOT_BUILT for a None in ``envelopes``. Each envelope is read
+        when its turn comes, the next ones while the server answers (a sequence
+        may build them then). Raises SMTPUnavailable, having sent nothing, if no
+        session opens.
         """
         if not envelopes:
             return []
@@ -573,18 +612,23 @@ class Pool:
         if not all(connection.pipelining for connection in opened):
             replies = []
             for envelope in envelopes:
+                if envelope is None:
+                    replies.append(Reply(NOT_BUILT, 0, "not built"))
+                    continue
                 try:
                     replies.append(opened[0].send(envelope))
                 except SMTPUnavailable:  # dropped, and cannot be opened again
                     break
             return replies + [not_tried] * (len(envelopes) - len(replies))
         pipes = [
-            _Pipeline(connection, list(enumerate(envelopes))[n :: len(opened)])
+            _Pipeline(connection, envelopes, list(range(n, len(envelopes), len(opened))))
             for n, connection in enumerate(opened)
         ]
         while active := [pipe for pipe in pipes if pipe.active]:
             for pipe in active:
                 pipe.write()
+            for pipe in active:
+                pipe.prepare()
             for pipe in active:
                 pipe.read()
         answered: dict[int, Reply] = {}
