@@ -18,17 +18,12 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.utils.encoding import force_bytes
@@ -41,6 +36,7 @@ from pledge.analytics.logmask import escaped, mask_referrer, mask_target
 from pledge.analytics.models import DailyCount
 from pledge.mail.outbox import enqueue, manage_url, unsubscribe_token
 from pledge.mail.tests.conftest import TEMPLATES_DIR
+from pledge.tests.certificates import self_signed
 
 from .conftest import CHROME
 from .test_log_masks import EXAMPLES, EXIT_QUERIES
@@ -262,39 +258,13 @@ def test_the_ingest_counts_nginxs_log(front: Front, person: Any):
 
 
 def test_the_configuration_with_tls_passes_nginxs_own_check(tmp_path: Path, db: Any):
-    certificate, key = self_signed(tmp_path)
+    certificate, key = (str(f) for f in self_signed(tmp_path, "contactgenie.example"))
 
     _, test = configured(
         tmp_path, server_name=["contactgenie.example"], certificate=certificate, certificate_key=key
     )
 
     assert test.startswith("exit status 0:") and "test is successful" in test, test
-
-
-def self_signed(directory: Path) -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "contactgenie.example")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "site.pem", directory / "site.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_file), str(key_file)
 
 
 def test_nginx_masks_every_example_as_pledge_does(front: Front):

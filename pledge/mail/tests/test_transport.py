@@ -2,58 +2,21 @@
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from pledge.mail.catcher import Sink, start_server
 from pledge.mail.delivery import deliver_due
 from pledge.policy.models import AuditEvent
-
-
-def _certificate_for_localhost(directory):
-    """A self-signed certificate for 127.0.0.1, as (certificate file, key file)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.test")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "relay.pem", directory / "relay.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
+from pledge.tests.certificates import self_signed
 
 
 @pytest.fixture
 def strict_relay(settings, tmp_path):
     """A relay that takes mail only after STARTTLS and a login as pledge/s3cret."""
-    cert_file, key_file = _certificate_for_localhost(tmp_path)
+    cert_file, key_file = self_signed(tmp_path, "relay.test", ip="127.0.0.1")
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert_file, key_file)
     logins = []
