@@ -294,9 +294,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print each line a second time,
+        # and its mail_admins handler would send mail around the outbox: the root's only.
+        "django": {"handlers": [], "propagate": True},
         "django.request": {"filters": ["mask_paths"]},
-        # Request lines of runserver (the demo) go to the console like the rest.
-        "django.server": {"filters": ["mask_paths"], "propagate": True},
+        # Request lines of runserver (the demo): once, on the console like the rest.
+        "django.server": {"filters": ["mask_paths"], "handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # Stripe's SDK logs whole request and response bodies at DEBUG: never here (C3).
         "stripe": {"level": "INFO"},
